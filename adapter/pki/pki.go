@@ -68,6 +68,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -738,6 +739,10 @@ func (g *generated) issue(opts Options, now time.Time, byName map[string]*genera
 		}
 	}
 
+	if tmpl.SubjectKeyId, err = keyID(g.key.Public()); err != nil {
+		return fmt.Errorf("pki: key id of %s: %w", s.name, err)
+	}
+
 	parent, parentKey := tmpl, g.key
 	if s.issuer != s.name {
 		iss, ok := byName[s.issuer]
@@ -763,6 +768,23 @@ func (g *generated) issue(opts Options, now time.Time, byName map[string]*genera
 		g.entry.Reason = revokedReason
 	}
 	return nil
+}
+
+// keyID returns the RFC 5280 method-1 key identifier: SHA-1 of the subjectPublicKey bits.
+func keyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &spki); err != nil {
+		return nil, err
+	}
+	sum := sha1.Sum(spki.PublicKey.RightAlign())
+	return sum[:], nil
 }
 
 // writeFile writes data to path atomically (temporary file and rename) with mode perm.
