@@ -20,10 +20,10 @@ esac
 # wsdl file -> package name
 specs=(
   "shep-sync.wsdl shepsync"
-  #"shep-async.wsdl shepasync"
+  "shep-async.wsdl shepasync"
   "gcvp.wsdl gcvp"
-  #"gbdfl.wsdl gbdfl"
-  #"enis.wsdl enis"
+  "gbdfl.wsdl gbdfl"
+  "enis.wsdl enis"
 )
 
 cd "$root"
