@@ -26,5 +26,18 @@
 //
 // # Performance
 //
-// BENCHMARKS
+// Measured with `go test -run '^$' -bench . -benchmem ./adapter/wssec/` on the
+// bench-corpus (2-core AMD EPYC dev machine; sign = parse, sign, serialize; verify =
+// parse, verify, chain check), next to the naive goxmldsig+etree figures of the corpus
+// README:
+//
+//	ops/s    sign (naive)   verify (naive)   parse alone   allocs/op sign|verify
+//	small     860   (764)    6 600  (3 424)     8 600          727 | 750
+//	medium    304   (139)      507    (152)       446       22 416 | 20 357
+//	large      19     (8)       23      (8)        25      438 534 | 396 570
+//
+// Small signing is bound by Go's RSA-2048 private-key operation (~1.1 ms). Everywhere
+// else xmlsafe.Parse (encoding/xml plus building the etree tree) is 80-90% of the time;
+// canonicalization and digest of the 1 MB body take about 5 ms. A faster parser is the
+// next lever, not this package.
 package wssec
