@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -139,7 +140,7 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	if !CheckPassword(sender.Password, req.Info.Sender.Password) {
 		return nil, fault.New(fault.AuthBadPassword, "senderId %q", sender.ID)
 	}
-	if !contains(sender.Certs, channel.Fingerprint(in.Cert)) {
+	if !slices.Contains(sender.Certs, channel.Fingerprint(in.Cert)) {
 		return nil, fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by a certificate of sender %q", in.Cert.Subject.CommonName, sender.ID)
 	}
 	now := g.hop.Now
@@ -171,7 +172,7 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 		return nil, err
 	}
 	ans, err := g.hop.Call(ctx, route.URL, doc)
-	if ans != nil && !contains(route.ProviderCerts, channel.Fingerprint(ans.Cert)) {
+	if ans != nil && !slices.Contains(route.ProviderCerts, channel.Fingerprint(ans.Cert)) {
 		return nil, fault.New(fault.CertSenderMismatch, "answer for %q is signed by %q, not by the provider", route.ServiceID, ans.Cert.Subject.CommonName)
 	}
 	if err != nil {
@@ -198,12 +199,3 @@ func (g *Gateway) PurgeReplayRecords(ctx context.Context) (int64, error) {
 
 // NewSessionID returns a ШЭП session identifier: a random UUID in braces (common/v10 guid).
 func NewSessionID() string { return "{" + uuid.NewString() + "}" }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,7 +92,7 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 	if err != nil {
 		return nil, "", err
 	}
-	if !contains(p.cfg.Gateways, channel.Fingerprint(in.Cert)) {
+	if !slices.Contains(p.cfg.Gateways, channel.Fingerprint(in.Cert)) {
 		return nil, "", fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
 	}
 	req, err := envelope.ReadSyncRequest(in.Body, p.hop.Limits)
@@ -148,13 +149,4 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 	p.log.Info("request answered", "role", "provider", "session", session, "service", req.Info.ServiceId,
 		"messageId", req.Info.MessageId, "status", ans.StatusCode)
 	return out, session, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

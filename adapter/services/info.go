@@ -7,6 +7,7 @@ import (
 
 	"github.com/hooklift/gowsdl/soap"
 
+	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/store"
@@ -89,7 +90,7 @@ func (s *InfoService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 		return d.refuse(s.id, r.MessageID, "", StepSignature, err)
 	}
 	var req gcvp.InfoRequest
-	if err := decode(v.Element, &req); err != nil {
+	if err := envelope.UnmarshalDocument(v.Element, &req, fault.SvcRequestInvalid); err != nil {
 		return d.refuse(s.id, r.MessageID, "", StepRequest, err)
 	}
 	number := req.RequestNumber

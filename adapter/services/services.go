@@ -19,16 +19,15 @@ package services
 import (
 	"context"
 	"crypto/x509"
-	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/beevik/etree"
 
+	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/wssec"
-	"github.com/shepgate/shepgate/adapter/xmlsafe"
 	"github.com/shepgate/shepgate/generated/gcvp"
 )
 
@@ -102,33 +101,14 @@ func (d *Deps) logger() *slog.Logger {
 
 // sign marshals v (a generated gcvp document) and signs it with ГЦВП's key.
 func (d *Deps) sign(v any) (*etree.Element, error) {
-	raw, err := xml.Marshal(v)
+	el, err := envelope.MarshalDocument(v)
 	if err != nil {
-		return nil, fmt.Errorf("services: marshal %T: %w", v, err)
+		return nil, err
 	}
-	doc, err := xmlsafe.Parse(raw, xmlsafe.DefaultLimits)
-	if err != nil {
-		return nil, fmt.Errorf("services: reparse %T: %w", v, err)
-	}
-	el := doc.Root()
 	if err := d.Signer.SignElement(el); err != nil {
 		return nil, fmt.Errorf("services: sign %T: %w", v, err)
 	}
 	return el, nil
-}
-
-// decode unmarshals a verified element into a generated gcvp document.
-func decode(el *etree.Element, v any) error {
-	doc := etree.NewDocument()
-	doc.SetRoot(el.Copy())
-	raw, err := doc.WriteToBytes()
-	if err != nil {
-		return fmt.Errorf("services: serialize %s: %w", el.Tag, err)
-	}
-	if err := xml.Unmarshal(raw, v); err != nil {
-		return fault.Wrap(fault.SvcRequestInvalid, err, "cannot decode %s", el.Tag)
-	}
-	return nil
 }
 
 // refuse builds the ГЦВП-signed Refusal of action 4.

@@ -1,0 +1,132 @@
+// Package portal is the client side of the ШЭП sync channel as the e-government portal (ПЭП)
+// uses it: it builds the business request that the consumer signs, wraps it in a SendMessage
+// signed with the portal's system key, sends it to the gateway, and checks the answer — the
+// gateway's signature on the envelope and ГЦВП's signature on the document inside.
+package portal
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+
+	"github.com/shepgate/shepgate/adapter/channel"
+	"github.com/shepgate/shepgate/adapter/envelope"
+	"github.com/shepgate/shepgate/adapter/fault"
+	"github.com/shepgate/shepgate/adapter/wssec"
+	"github.com/shepgate/shepgate/generated/gcvp"
+	"github.com/shepgate/shepgate/generated/shepsync"
+)
+
+// Client sends service requests to the gateway.
+type Client struct {
+	// Hop signs with the portal's system key and verifies the gateway's answers.
+	Hop *channel.Hop
+	// GatewayURL is the gateway's sync channel, e.g. http://127.0.0.1:8080/shep/sync.
+	GatewayURL string
+	// SenderID and Password are the portal's credentials at the gateway.
+	SenderID, Password string
+	// Gateways are the fingerprints of the gateway's certificates.
+	Gateways []string
+	// Results verifies ГЦВП's signature on the business document of an answer.
+	Results *wssec.Verifier
+	// Providers are the fingerprints of ГЦВП's certificates.
+	Providers []string
+}
+
+// Answer is what came back for one request.
+type Answer struct {
+	MessageID string
+	SessionID string
+	Status    shepsync.StatusInfo
+	// Document is ГЦВП's signed document, verified; Signer signed it.
+	Document *etree.Element
+	Signer   *x509.Certificate
+	// Info is set when the document is an InfoResponse, Refusal when it is a Refusal.
+	Info    *gcvp.InfoResponse
+	Refusal *gcvp.Refusal
+}
+
+// NewInfoRequest returns the unsigned request document of services 1–8 for the consumer's IIN.
+func NewInfoRequest(serviceID, iinValue, requestNumber string, at time.Time) (*etree.Element, error) {
+	v := gcvp.IIN(iinValue)
+	return envelope.MarshalDocument(&gcvp.InfoRequest{
+		RequestNumber: requestNumber,
+		ServiceId:     serviceID,
+		Iin:           &v,
+		RequestDate:   envelope.DateTime(at),
+	})
+}
+
+// Submit sends a document that the consumer has signed to the service and returns the verified
+// answer. A SOAP Fault from the gateway or the provider is returned as a *fault.Error.
+func (c *Client) Submit(ctx context.Context, serviceID string, signed *etree.Element) (*Answer, error) {
+	msg := &envelope.SyncRequest{
+		Info: shepsync.SyncMessageInfo{
+			MessageId:   uuid.NewString(),
+			ServiceId:   serviceID,
+			MessageDate: envelope.DateTime(c.now()),
+			Sender:      &shepsync.SenderInfo{SenderId: c.SenderID, Password: c.Password},
+		},
+		Data: signed,
+	}
+	doc, err := envelope.BuildSyncRequest(msg)
+	if err != nil {
+		return nil, err
+	}
+	in, err := c.Hop.Call(ctx, c.GatewayURL, doc)
+	if in != nil && !slices.Contains(c.Gateways, channel.Fingerprint(in.Cert)) {
+		return nil, fault.New(fault.CertSenderMismatch, "the answer is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp, err := envelope.ReadSyncResponse(in.Body, c.Hop.Limits)
+	if err != nil {
+		return nil, err
+	}
+	return c.readAnswer(resp)
+}
+
+func (c *Client) readAnswer(resp *envelope.SyncResponse) (*Answer, error) {
+	a := &Answer{MessageID: resp.Info.MessageId, Status: *resp.Info.Status}
+	if resp.Info.SessionId != nil {
+		a.SessionID = string(*resp.Info.SessionId)
+	}
+	if resp.Data == nil {
+		return nil, fault.New(fault.MsgInvalid, "the answer carries no document")
+	}
+	v, err := c.Results.VerifyElement(resp.Data)
+	if err != nil {
+		return nil, fmt.Errorf("portal: ГЦВП's signature on the answer: %w", err)
+	}
+	if !slices.Contains(c.Providers, channel.Fingerprint(v.Cert)) {
+		return nil, fault.New(fault.CertSenderMismatch, "the answer's document is signed by %q, not by ГЦВП", v.Cert.Subject.CommonName)
+	}
+	a.Document, a.Signer = v.Element, v.Cert
+	switch v.Element.Tag {
+	case "InfoResponse":
+		a.Info = new(gcvp.InfoResponse)
+		err = envelope.UnmarshalDocument(v.Element, a.Info, fault.MsgInvalid)
+	case "Refusal":
+		a.Refusal = new(gcvp.Refusal)
+		err = envelope.UnmarshalDocument(v.Element, a.Refusal, fault.MsgInvalid)
+	default:
+		err = fault.New(fault.MsgInvalid, "unexpected answer document %s", v.Element.Tag)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (c *Client) now() time.Time {
+	if c.Hop.Now != nil {
+		return c.Hop.Now()
+	}
+	return time.Now()
+}
