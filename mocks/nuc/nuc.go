@@ -422,10 +422,12 @@ type ocspResponse struct {
 
 func (n *NUC) ocspPost(c echo.Context) error {
 	n.ocspCount.Add(1)
-	if ok, err := n.wait(c, false); !ok {
-		return err
-	}
+	// Read the body before waiting: net/http notices a client that went away (and cancels the
+	// request context) only once the body has been read.
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxRequestSize+1))
+	if ok, werr := n.wait(c, false); !ok {
+		return werr
+	}
 	if err != nil || len(body) > MaxRequestSize {
 		n.log.Debug("nuc: ocsp request body unreadable or too large", "err", err, "size", len(body))
 		return n.send(c, errorResponse(statusMalformedRequest))
