@@ -19,7 +19,7 @@
 // Error codes (adapter/fault): a revoked certificate gives CertRevoked, an OCSP "unknown" gives
 // CertStatusUnknown, and when neither OCSP nor the CRL gives an answer the Policy decides:
 // HardFail returns CertStatusUnavailable, SoftFail returns a Good result with Degraded set and
-// logs a warning.
+// logs a warning. A check cut short by the caller's context is always CertStatusUnavailable.
 package certstatus
 
 import (
@@ -243,6 +243,9 @@ func (c *Checker) Check(ctx context.Context, cert, issuer *x509.Certificate) (Re
 		errs = append(errs, errors.New("certificate has neither an OCSP URL nor a CRL distribution point"))
 	}
 	cause := errors.Join(errs...)
+	if ctx.Err() != nil { // the caller gave up: never let that pass as a soft failure
+		return Result{}, fault.Wrap(fault.CertStatusUnavailable, cause, "status check of serial %s cancelled", serial)
+	}
 	if c.policy == SoftFail {
 		c.log.Warn("certstatus: status unavailable, accepting the certificate (soft-fail, degraded)", "serial", serial, "err", cause)
 		return Result{Status: Good, Degraded: true}, nil

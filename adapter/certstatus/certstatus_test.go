@@ -294,6 +294,13 @@ func TestSlowResponderFallsBack(t *testing.T) {
 	if fault.CodeOf(err) != fault.CertStatusUnavailable {
 		t.Errorf("cancelled context: %v", err)
 	}
+	// Soft-fail does not turn a caller's cancellation into a pass.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel2()
+	r, err = f.checker(certstatus.Options{Policy: certstatus.SoftFail}).Check(ctx2, cert, issuer)
+	if fault.CodeOf(err) != fault.CertStatusUnavailable || r.Degraded {
+		t.Errorf("cancelled context, soft-fail: %+v, %v", r, err)
+	}
 }
 
 func TestCache(t *testing.T) {
@@ -521,5 +528,35 @@ func TestMalformedRequestToMock(t *testing.T) {
 	var re ocsp.ResponseError
 	if _, err := ocsp.ParseResponse(body, nil); resp.StatusCode != 200 || !errors.As(err, &re) || re.Status != ocsp.Malformed {
 		t.Errorf("HTTP %d, %v; want malformedRequest", resp.StatusCode, err)
+	}
+}
+
+// An all-RSA PKI (the default of pki.Init): RSA OCSP and CRL signatures end to end.
+func TestRSAPKI(t *testing.T) {
+	e := echo.New()
+	srv := httptest.NewUnstartedServer(e)
+	p, err := pki.Init(pki.Options{Dir: t.TempDir(), BaseURL: "http://" + srv.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := nuc.New(p, nuc.Options{Logger: slog.New(slog.DiscardHandler)})
+	n.Register(e)
+	srv.Start()
+	defer srv.Close()
+	c := certstatus.New(certstatus.Options{Logger: slog.New(slog.DiscardHandler)})
+	for _, ocspDown := range []bool{false, true} {
+		n.SetDown(ocspDown)
+		c.FlushCache()
+		source := map[bool]string{false: certstatus.SourceOCSP, true: certstatus.SourceCRL}[ocspDown]
+		for name, code := range map[string]fault.Code{pki.NameConsumerGood: "", pki.NameGCVP: "", pki.NameConsumerRevoked: fault.CertRevoked} {
+			chain, err := p.Chain(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.Check(context.Background(), chain[0], chain[1])
+			if (code == "" && err != nil) || (code != "" && fault.CodeOf(err) != code) || r.Source != source {
+				t.Errorf("%s (OCSP down %v): %+v, %v", name, ocspDown, r, err)
+			}
+		}
 	}
 }

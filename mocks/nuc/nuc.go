@@ -128,6 +128,16 @@ const (
 	FaultFuture
 )
 
+var faultNames = []string{"none", "drop-nonce", "wrong-nonce", "wrong-key", "try-later", "garbage", "stale", "future"}
+
+// String returns the fault's name, such as drop-nonce.
+func (f Fault) String() string {
+	if f >= 0 && int(f) < len(faultNames) {
+		return faultNames[f]
+	}
+	return fmt.Sprintf("fault(%d)", int(f))
+}
+
 // Stats counts the requests the mock received (including refused ones).
 type Stats struct {
 	OCSP int64
@@ -282,7 +292,7 @@ func (n *NUC) SetFault(f Fault) {
 	n.mu.Lock()
 	n.fault = f
 	n.mu.Unlock()
-	n.log.Info("nuc: ocsp fault", "fault", int(f))
+	n.log.Info("nuc: ocsp fault", "fault", f.String())
 }
 
 // Reset clears every override, fault, latency and outage.
