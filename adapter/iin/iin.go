@@ -80,11 +80,12 @@ func CheckDigit(first11 string) (digit int, ok bool) {
 // *fault.Error with code fault.SvcIINInvalid whose detail names the problem: length,
 // non-digit character, century digit, date of birth or check digit.
 func Validate(s string) error {
-	if len(s) != Length {
-		return fault.New(fault.SvcIINInvalid, "IIN must have %d digits, got %d characters", Length, len([]rune(s)))
+	runes := []rune(s)
+	if len(runes) != Length {
+		return fault.New(fault.SvcIINInvalid, "IIN must have %d digits, got %d characters", Length, len(runes))
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+	for i, r := range runes {
+		if r < '0' || r > '9' {
 			return fault.New(fault.SvcIINInvalid, "IIN has a non-digit character at position %d", i+1)
 		}
 	}
