@@ -21,6 +21,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/shepgate/shepgate/adapter/certstatus"
 	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/wssec"
@@ -32,7 +33,7 @@ const ContentType = "text/xml; charset=utf-8"
 
 // StatusChecker checks the revocation status of a verified certificate chain (leaf first).
 type StatusChecker interface {
-	CheckChain(ctx context.Context, chain []*x509.Certificate) error
+	CheckChain(ctx context.Context, chain []*x509.Certificate) ([]certstatus.Result, error)
 }
 
 // Hop holds what one role needs to exchange signed envelopes.
@@ -112,7 +113,7 @@ func (h *Hop) Receive(ctx context.Context, raw []byte) (*Incoming, error) {
 		return nil, err
 	}
 	if h.Status != nil {
-		if err := h.Status.CheckChain(ctx, v.Chain); err != nil {
+		if _, err := h.Status.CheckChain(ctx, v.Chain); err != nil {
 			return nil, err
 		}
 	}

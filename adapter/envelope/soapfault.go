@@ -62,7 +62,8 @@ func FaultFrom(err error, now time.Time, sessionID string) *Fault {
 
 // BuildFault returns an unsigned envelope whose Body holds f.
 func BuildFault(f *Fault) (*etree.Document, error) {
-	detailInfo, err := marshalPayload(&f.Info)
+	info := f.Info
+	detailInfo, err := marshalPayload(&shepsync.SendMessageFault1_SendMessageFault{ErrorInfo: &info})
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +98,11 @@ func ReadFault(body *etree.Element) (*Fault, bool) {
 	}
 	if d := child(fe, "detail"); d != nil {
 		if kids := d.ChildElements(); len(kids) == 1 {
-			if err := unmarshalPayload(kids[0], &f.Info); err != nil {
+			var el shepsync.SendMessageFault1_SendMessageFault
+			if err := unmarshalPayload(kids[0], &el); err != nil || el.ErrorInfo == nil {
 				f.Info.ErrorCode = string(fault.MsgInvalid)
+			} else {
+				f.Info = *el.ErrorInfo
 			}
 		}
 	}

@@ -113,7 +113,7 @@ func (s *InfoService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 	// Actions 6–7: the certificate's actuality at the НУЦ. An unreachable НУЦ is not the
 	// consumer's fault: it is an error (a Server fault, try again), not a refusal.
 	if d.Status != nil {
-		if err := d.Status.CheckChain(ctx, v.Chain); err != nil {
+		if _, err := d.Status.CheckChain(ctx, v.Chain); err != nil {
 			if fault.TextOf(fault.CodeOf(err)).Class == fault.Server {
 				return nil, err
 			}

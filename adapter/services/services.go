@@ -25,6 +25,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/shepgate/shepgate/adapter/certstatus"
 	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/wssec"
@@ -66,7 +67,7 @@ type Service interface {
 
 // CertStatus checks certificates at the НУЦ (adapter/certstatus).
 type CertStatus interface {
-	CheckChain(ctx context.Context, chain []*x509.Certificate) error
+	CheckChain(ctx context.Context, chain []*x509.Certificate) ([]certstatus.Result, error)
 }
 
 // Deps are what the services use.
