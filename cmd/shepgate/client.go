@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+
+	"github.com/shepgate/shepgate/adapter/fault"
+	"github.com/shepgate/shepgate/adapter/pki"
+	"github.com/shepgate/shepgate/adapter/portal"
+	"github.com/shepgate/shepgate/adapter/server"
+	"github.com/shepgate/shepgate/adapter/services"
+	"github.com/shepgate/shepgate/adapter/wssec"
+	"github.com/shepgate/shepgate/adapter/xmlsafe"
+	"github.com/shepgate/shepgate/wsdl"
+)
+
+func cmdClient(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("client needs a subcommand: services or request")
+	}
+	switch args[0] {
+	case "services":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(wsdl.Services())
+	case "request":
+		return clientRequest(args[1:], stdout, stderr)
+	}
+	return usagef("unknown client subcommand %q", args[0])
+}
+
+// summary is what `client request` prints.
+type summary struct {
+	RequestNumber string `json:"requestNumber"`
+	ServiceID     string `json:"serviceId"`
+	IIN           string `json:"iin"`
+	SignedAs      string `json:"signedAs"`
+	Status        string `json:"status"`
+	StatusMessage string `json:"statusMessage,omitempty"`
+	Outcome       string `json:"outcome,omitempty"`
+	RefusalCode   string `json:"refusalCode,omitempty"`
+	RefusalStep   string `json:"refusalStep,omitempty"`
+	MessageID     string `json:"messageId,omitempty"`
+	SessionID     string `json:"sessionId,omitempty"`
+	ResultSigner  string `json:"resultSigner,omitempty"`
+	ResultFile    string `json:"resultFile,omitempty"`
+}
+
+func clientRequest(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("client request", stderr)
+	service := fs.String("service", "", "service identifier (see `shepgate client services`) (required)")
+	iinValue := fs.String("iin", "", "the consumer's IIN (required)")
+	as := fs.String("as", "", "test-PKI certificate to sign with (default: the consumer of --iin in pki.json)")
+	srv := fs.String("server", "http://127.0.0.1:8080", "base URL of the gateway")
+	data := fs.String("data", "./var", "data directory of the server (portal credentials)")
+	dir := fs.String("pki", "", "test PKI directory (default DATA/pki)")
+	out := fs.String("out", "", "directory to write the signed result into")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the answer")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *service == "" || *iinValue == "" {
+		return usagef("client request needs --service and --iin")
+	}
+	if _, ok := services.PaymentKindOf(*service); !ok {
+		return usagef("client request: service %q is not served over the sync channel yet (known: services 1–8)", *service)
+	}
+	if *dir == "" {
+		*dir = filepath.Join(*data, "pki")
+	}
+	p, err := pki.Load(*dir)
+	if err != nil {
+		return err
+	}
+	name := *as
+	if name == "" {
+		name = pki.NameConsumerGood
+		for _, e := range p.Entries() {
+			if e.IIN == *iinValue && e.Role == pki.RoleConsumer {
+				name = e.Name
+				break
+			}
+		}
+	}
+	key, cert, err := p.KeyPair(name)
+	if err != nil {
+		return err
+	}
+	creds, err := server.LoadCredentials(*data)
+	if err != nil {
+		return err
+	}
+	client, err := server.NewPortalClient(p, *srv+"/shep/sync", creds, xmlsafe.DefaultLimits, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	number := uuid.NewString()
+	doc, err := portal.NewInfoRequest(*service, *iinValue, number, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := (&wssec.Signer{Key: key, Cert: cert}).SignElement(doc); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	sum := summary{RequestNumber: number, ServiceID: *service, IIN: *iinValue, SignedAs: name}
+	ans, err := client.Submit(ctx, *service, doc)
+	if err != nil {
+		sum.Status = "FAULT"
+		sum.RefusalCode = string(fault.CodeOf(err))
+		sum.StatusMessage = err.Error()
+		printJSON(stdout, sum)
+		return fmt.Errorf("request failed: %w", err)
+	}
+	sum.Status, sum.StatusMessage = ans.Status.Code, ans.Status.Message
+	sum.MessageID, sum.SessionID = ans.MessageID, ans.SessionID
+	sum.ResultSigner = ans.Signer.Subject.CommonName
+	switch {
+	case ans.Info != nil && ans.Info.Decision != nil && ans.Info.Decision.Outcome != nil:
+		sum.Outcome = string(*ans.Info.Decision.Outcome)
+	case ans.Refusal != nil:
+		sum.RefusalCode, sum.RefusalStep = ans.Refusal.Code, ans.Refusal.Step
+	}
+	if *out != "" {
+		if sum.ResultFile, err = writeResult(*out, number, ans.Document); err != nil {
+			return err
+		}
+	}
+	printJSON(stdout, sum)
+	return nil
+}
+
+func writeResult(dir, number string, el *etree.Element) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("--out: %w", err)
+	}
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.SetRoot(el.Copy())
+	path := filepath.Join(dir, number+".xml")
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		return "", fmt.Errorf("--out: %w", err)
+	}
+	return path, nil
+}
+
+func printJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

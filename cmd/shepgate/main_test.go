@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shepgate/shepgate/adapter/pki"
+	"github.com/shepgate/shepgate/adapter/server"
+)
+
+func shepgate(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, strings.NewReader(""), &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"sign"}, {"verify", "x.xml"}, {"pki"}, {"pki", "init"}, {"serve", "extra"}, {"client", "request"}} {
+		if code, _, _ := shepgate(t, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestPKIInitSignVerify(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	code, out, errs := shepgate(t, "pki", "init", "--dir", dir)
+	if code != 0 {
+		t.Fatalf("pki init: %d %s", code, errs)
+	}
+	if !strings.Contains(out, "consumer-revoked") || !strings.Contains(out, "revoked") {
+		t.Fatalf("pki init output lacks the index:\n%s", out)
+	}
+	var idx pki.Index
+	raw, err := os.ReadFile(filepath.Join(dir, "pki.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[pki.Status]bool{}
+	for _, e := range idx.Entries {
+		statuses[e.Status] = true
+		for _, f := range []string{e.CertFile, e.KeyFile} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("%s: %v", e.Name, err)
+			}
+		}
+	}
+	for _, s := range []pki.Status{pki.StatusGood, pki.StatusRevoked, pki.StatusExpired, pki.StatusWrongIIN, pki.StatusUntrusted} {
+		if !statuses[s] {
+			t.Errorf("pki.json has no %s certificate", s)
+		}
+	}
+
+	in := filepath.Join(t.TempDir(), "doc.xml")
+	os.WriteFile(in, []byte(`<doc xmlns="urn:x"><iin>880512310210</iin><name>ӘБІЛҰЛЫ</name></doc>`), 0o644)
+	envIn := filepath.Join(t.TempDir(), "env.xml")
+	os.WriteFile(envIn, []byte(`<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Header/><S:Body><p xmlns="urn:x">1</p></S:Body></S:Envelope>`), 0o644)
+	roots := filepath.Join(dir, "roots.pem")
+	for _, c := range []struct{ name, file, key string }{
+		{"element RSA", in, "consumer-good"},
+		{"element ECDSA", in, "consumer-ec"},
+		{"envelope", envIn, "portal"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, signed, errs := shepgate(t, "sign", "--key", filepath.Join(dir, c.key+".key.pem"), "--cert", filepath.Join(dir, c.key+".crt.pem"), c.file)
+			if code != 0 {
+				t.Fatalf("sign: %d %s", code, errs)
+			}
+			out := filepath.Join(t.TempDir(), "signed.xml")
+			os.WriteFile(out, []byte(signed), 0o644)
+			if code, o, e := shepgate(t, "verify", "--roots", roots, out); code != 0 || !strings.HasPrefix(o, "OK") {
+				t.Fatalf("verify: %d %s %s", code, o, e)
+			}
+			tampered := filepath.Join(t.TempDir(), "tampered.xml")
+			os.WriteFile(tampered, []byte(strings.Replace(signed, ">1<", ">2<", 1)), 0o644)
+			if c.file == in {
+				os.WriteFile(tampered, []byte(strings.Replace(signed, "880512310210", "880512310211", 1)), 0o644)
+			}
+			if code, _, e := shepgate(t, "verify", "--roots", roots, tampered); code != 1 || !strings.Contains(e, "SIG_DIGEST_MISMATCH") {
+				t.Fatalf("tampered: exit %d, %s", code, e)
+			}
+			other := filepath.Join(t.TempDir(), "other.pem")
+			os.Link(filepath.Join(dir, "untrusted-root.crt.pem"), other)
+			if code, _, e := shepgate(t, "verify", "--roots", other, "--intermediates", filepath.Join(dir, "intermediates.pem"), out); code != 1 || !strings.Contains(e, "CERT_UNTRUSTED") {
+				t.Fatalf("other roots: exit %d, %s", code, e)
+			}
+		})
+	}
+	// A certificate that has expired is refused with its own reason.
+	code, signed, _ := shepgate(t, "sign", "--key", filepath.Join(dir, "consumer-expired.key.pem"), "--cert", filepath.Join(dir, "consumer-expired.crt.pem"), in)
+	if code != 0 {
+		t.Fatal("sign with the expired key")
+	}
+	exp := filepath.Join(t.TempDir(), "expired.xml")
+	os.WriteFile(exp, []byte(signed), 0o644)
+	if code, _, e := shepgate(t, "verify", "--roots", roots, exp); code != 1 || !strings.Contains(e, "CERT_EXPIRED") {
+		t.Fatalf("expired: exit %d, %s", code, e)
+	}
+}
+
+// TestClientRequest plays the consumer against a running server, then verifies the saved result
+// with the verify command.
+func TestClientRequest(t *testing.T) {
+	data := t.TempDir()
+	s, err := server.Start(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: data,
+		Fixtures: filepath.Join("..", "..", "testdata", "people.json"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	}()
+	outDir := t.TempDir()
+	cases := []struct{ iin, as, field, want string }{
+		{"880512310210", "", "outcome", "ASSIGNED"},
+		{"951103420437", "", "outcome", "REFUSED"},
+		{"790227333112", "", "refusalCode", "CERT_REVOKED"},
+		{"880512310210", "consumer-ec", "refusalCode", "CERT_IIN_MISMATCH"},
+	}
+	for _, c := range cases {
+		args := []string{"client", "request", "--service", "GCVP_BASIC_PENSION_INFO", "--iin", c.iin, "--server", s.URL, "--data", data, "--out", outDir}
+		if c.as != "" {
+			args = append(args, "--as", c.as)
+		}
+		code, out, errs := shepgate(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s %s", c.iin, code, out, errs)
+		}
+		var sum map[string]string
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatalf("summary is not JSON: %v\n%s", err, out)
+		}
+		if sum[c.field] != c.want {
+			t.Errorf("%s: %s=%q, want %q\n%s", c.iin, c.field, sum[c.field], c.want, out)
+		}
+		if code, o, e := shepgate(t, "verify", "--roots", filepath.Join(data, "pki", "roots.pem"), sum["resultFile"]); code != 0 || !strings.Contains(o, "ЗТМО") {
+			t.Errorf("saved result does not verify as ГЦВП's: %d %s %s", code, o, e)
+		}
+	}
+	if code, out, _ := shepgate(t, "client", "services"); code != 0 || !strings.Contains(out, "GCVP_BASIC_PENSION_INFO") {
+		t.Fatalf("client services: %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shepgate/shepgate/adapter/pki"
+	"github.com/shepgate/shepgate/adapter/server"
+	"github.com/shepgate/shepgate/mocks/nuc"
+)
+
+// defaultFixtures is the fixture file used when it exists (make run starts in the repository).
+const defaultFixtures = "testdata/people.json"
+
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	data := fs.String("data", "./var", "data directory (store, test PKI, credentials)")
+	roles := fs.String("roles", strings.Join(server.AllRoles, ","), "roles to run: nuc, gateway, provider")
+	fixtures := fs.String("fixtures", "", "fixture people to load into the ГЦВП store (default "+defaultFixtures+" when present)")
+	publicURL := fs.String("public-url", "", "base URL others reach this process at (default http://ADDR)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("serve takes no arguments, got %q", fs.Args())
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usagef("--log-level: %v", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	fx := *fixtures
+	if fx == "" {
+		if _, err := os.Stat(defaultFixtures); err == nil {
+			fx = defaultFixtures
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := server.Start(ctx, server.Config{
+		Addr: *addr, DataDir: *data, Roles: strings.Split(*roles, ","), Fixtures: fx,
+		PublicURL: *publicURL, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "shepgate is listening on %s\n", s.URL)
+	fmt.Fprintf(stdout, "  gateway sync channel  POST %s/shep/sync   (WSDL: GET %s/shep/sync?wsdl)\n", s.URL, s.URL)
+	fmt.Fprintf(stdout, "  ГЦВП provider         POST %s/gcvp/sync\n", s.URL)
+	fmt.Fprintf(stdout, "  НУЦ mock              %s/nuc/ocsp, %s/nuc/crl/intermediate.crl\n", s.URL, s.URL)
+	fmt.Fprintf(stdout, "  health                GET  %s/healthz\n", s.URL)
+	fmt.Fprintf(stdout, "  test PKI              %s (index: pki.json)\n", s.PKI.Dir())
+	if fx != "" {
+		fmt.Fprintf(stdout, "  fixture people        %s\n", fx)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-s.Done():
+		return fmt.Errorf("server stopped: %w", err)
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+func cmdMock(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("mock needs a kind: nuc")
+	}
+	kind := args[0]
+	fs := newFlags("mock "+kind, stderr)
+	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
+	dir := fs.String("pki", "./var/pki", "test PKI directory (created when missing)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	switch kind {
+	case "nuc":
+		p, err := pki.Init(pki.Options{Dir: *dir, BaseURL: "http://" + *addr})
+		if err != nil {
+			return err
+		}
+		e := echo.New()
+		e.HideBanner, e.HidePort = true, true
+		nuc.New(p, nuc.Options{Logger: log}).Register(e)
+		fmt.Fprintf(stdout, "НУЦ mock on http://%s/nuc/ (OCSP: /nuc/ocsp, CRL: /nuc/crl/<ca>.crl)\n", *addr)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		go func() {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = e.Shutdown(sctx)
+		}()
+		if err := e.Start(*addr); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
+	default:
+		return usagef("unknown mock %q (known: nuc)", kind)
+	}
+}
