@@ -117,7 +117,7 @@ func (g *Gateway) handleSync(c echo.Context) error {
 		out, err = g.process(ctx, raw, session)
 	}
 	if err != nil {
-		g.log.Info("sync refused", "role", "gateway", "session", session, "code", fault.CodeOf(err), "err", err)
+		g.log.Info("sync refused", "session", session, "code", fault.CodeOf(err), "err", err)
 		return c.Blob(http.StatusInternalServerError, channel.ContentType, g.hop.FaultEnvelope(err, session))
 	}
 	return c.Blob(http.StatusOK, channel.ContentType, out)
@@ -187,7 +187,7 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	if err != nil {
 		return nil, err
 	}
-	g.log.Info("sync relayed", "role", "gateway", "session", session, "sender", sender.ID,
+	g.log.Info("sync relayed", "session", session, "sender", sender.ID,
 		"service", route.ServiceID, "messageId", req.Info.MessageId, "status", resp.Info.Status.Code)
 	return g.hop.Sign(rdoc)
 }

@@ -62,9 +62,9 @@ func NewInfoRequest(serviceID, iinValue, requestNumber string, at time.Time) (*e
 	})
 }
 
-// Submit sends a document that the consumer has signed to the service and returns the verified
-// answer. A SOAP Fault from the gateway or the provider is returned as a *fault.Error.
-func (c *Client) Submit(ctx context.Context, serviceID string, signed *etree.Element) (*Answer, error) {
+// Envelope returns the signed SendMessage envelope that carries a signed document to the
+// service, ready to be posted to the gateway (Submit does both).
+func (c *Client) Envelope(serviceID string, signed *etree.Element) ([]byte, error) {
 	msg := &envelope.SyncRequest{
 		Info: shepsync.SyncMessageInfo{
 			MessageId:   uuid.NewString(),
@@ -78,7 +78,17 @@ func (c *Client) Submit(ctx context.Context, serviceID string, signed *etree.Ele
 	if err != nil {
 		return nil, err
 	}
-	in, err := c.Hop.Call(ctx, c.GatewayURL, doc)
+	return c.Hop.Sign(doc)
+}
+
+// Submit sends a document that the consumer has signed to the service and returns the verified
+// answer. A SOAP Fault from the gateway or the provider is returned as a *fault.Error.
+func (c *Client) Submit(ctx context.Context, serviceID string, signed *etree.Element) (*Answer, error) {
+	out, err := c.Envelope(serviceID, signed)
+	if err != nil {
+		return nil, err
+	}
+	in, err := c.Hop.Post(ctx, c.GatewayURL, out)
 	if in != nil && !slices.Contains(c.Gateways, channel.Fingerprint(in.Cert)) {
 		return nil, fault.New(fault.CertSenderMismatch, "the answer is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
 	}

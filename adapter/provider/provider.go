@@ -81,7 +81,7 @@ func (p *Provider) handleSync(c echo.Context) error {
 		out, session, err = p.process(ctx, raw)
 	}
 	if err != nil {
-		p.log.Info("request refused", "role", "provider", "code", fault.CodeOf(err), "err", err)
+		p.log.Info("request refused", "code", fault.CodeOf(err), "err", err)
 		return c.Blob(http.StatusInternalServerError, channel.ContentType, p.hop.FaultEnvelope(err, session))
 	}
 	return c.Blob(http.StatusOK, channel.ContentType, out)
@@ -146,7 +146,7 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 	if err != nil {
 		return nil, session, err
 	}
-	p.log.Info("request answered", "role", "provider", "session", session, "service", req.Info.ServiceId,
+	p.log.Info("request answered", "session", session, "service", req.Info.ServiceId,
 		"messageId", req.Info.MessageId, "status", ans.StatusCode)
 	return out, session, nil
 }

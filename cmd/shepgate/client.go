@@ -65,6 +65,7 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("pki", "", "test PKI directory (default DATA/pki)")
 	out := fs.String("out", "", "directory to write the signed result into")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the answer")
+	envOnly := fs.Bool("envelope-only", false, "print the signed SOAP envelope instead of sending it (to post it with curl)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -109,6 +110,14 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := (&wssec.Signer{Key: key, Cert: cert}).SignElement(doc); err != nil {
+		return err
+	}
+	if *envOnly {
+		env, err := client.Envelope(*service, doc)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(env)
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
