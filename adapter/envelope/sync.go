@@ -59,7 +59,7 @@ func ReadSyncRequest(body *etree.Element, lim xmlsafe.Limits) (*SyncRequest, err
 		return nil, fault.New(fault.MsgInvalid, "Body holds {%s}%s, want {%s}SendMessage", p.NamespaceURI(), p.Tag, NSSync)
 	}
 	var sm shepsync.SendMessage
-	if err := unmarshalPayload(p, &sm); err != nil {
+	if err := withoutData(p, "requestData", func() error { return unmarshalPayload(p, &sm) }); err != nil {
 		return nil, err
 	}
 	if sm.Request == nil || sm.Request.RequestInfo == nil {
@@ -115,7 +115,7 @@ func ReadSyncResponse(body *etree.Element, lim xmlsafe.Limits) (*SyncResponse, e
 		return nil, fault.New(fault.MsgInvalid, "Body holds {%s}%s, want {%s}SendMessageResponse", p.NamespaceURI(), p.Tag, NSSync)
 	}
 	var sm shepsync.SendMessageResponse
-	if err := unmarshalPayload(p, &sm); err != nil {
+	if err := withoutData(p, "responseData", func() error { return unmarshalPayload(p, &sm) }); err != nil {
 		return nil, err
 	}
 	if sm.Response == nil || sm.Response.ResponseInfo == nil || sm.Response.ResponseInfo.Status == nil {
@@ -129,4 +129,26 @@ func ReadSyncResponse(body *etree.Element, lim xmlsafe.Limits) (*SyncResponse, e
 		}
 	}
 	return r, nil
+}
+
+// withoutData runs fn while the data element below payload/*/container is detached, so that the
+// metadata is decoded without serializing and re-reading the business document (which may be
+// megabytes); the element is put back where it was.
+func withoutData(payload *etree.Element, container string, fn func() error) error {
+	kids := payload.ChildElements()
+	if len(kids) != 1 {
+		return fn()
+	}
+	cont := child(kids[0], container)
+	if cont == nil {
+		return fn()
+	}
+	data := child(cont, "data")
+	if data == nil {
+		return fn()
+	}
+	i := data.Index()
+	cont.RemoveChildAt(i)
+	defer cont.InsertChildAt(i, data)
+	return fn()
 }
