@@ -74,6 +74,9 @@ type Gateway struct {
 
 // New checks cfg and returns a Gateway.
 func New(cfg Config, hop *channel.Hop, st store.Store) (*Gateway, error) {
+	if hop == nil {
+		return nil, errors.New("gateway: a hop is required")
+	}
 	g := &Gateway{hop: hop, store: st, senders: map[string]Sender{}, routes: map[string]Route{},
 		maxAge: cfg.MaxAge, maxFut: cfg.MaxFuture, log: hop.Logger}
 	if g.log == nil {
