@@ -229,3 +229,34 @@ func readSample(name string) ([]byte, error) {
 	}
 	return os.ReadFile(filepath.Join(dir, "shep-v10-samples", name))
 }
+
+func etreeBytes(t *testing.T, el *etree.Element) []byte {
+	t.Helper()
+	d := etree.NewDocument()
+	d.SetRoot(el.Copy())
+	out, err := d.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func parseDoc(t *testing.T, raw []byte) *etree.Document {
+	t.Helper()
+	d, err := xmlsafe.Parse(raw, xmlsafe.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func postXML(t *testing.T, url string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Post(url, "application/xml", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp, out
+}

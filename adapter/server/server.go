@@ -44,10 +44,11 @@ const (
 	RoleNUC      = "nuc"
 	RoleGateway  = "gateway"
 	RoleProvider = "provider"
+	RolePortal   = "portal"
 )
 
 // AllRoles is the default: everything in one process.
-var AllRoles = []string{RoleNUC, RoleGateway, RoleProvider}
+var AllRoles = []string{RoleNUC, RoleGateway, RoleProvider, RolePortal}
 
 // PortalSenderID is the senderId of the portal (ПЭП) at the gateway.
 const PortalSenderID = "EGOV_PORTAL"
@@ -237,6 +238,17 @@ func (s *Server) setup(ctx context.Context) error {
 		}
 		pr.Register(e)
 		s.hops[provider.SyncPath] = hop
+	}
+	if has(RolePortal) {
+		client, err := s.PortalClient(s.URL + gateway.SyncPath)
+		if err != nil {
+			return err
+		}
+		ids := []string{}
+		for _, svc := range services.InfoServices(nil) {
+			ids = append(ids, svc.ID())
+		}
+		(&portal.Handler{Client: client, Services: ids, Logger: s.log.With("role", "portal")}).Register(e)
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	return nil

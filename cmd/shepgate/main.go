@@ -1,6 +1,6 @@
 // Command shepgate is the ШЭП connector's daemon and everyday tool.
 //
-//	shepgate serve  [--addr 127.0.0.1:8080] [--data ./var] [--roles nuc,gateway,provider] [--fixtures FILE]
+//	shepgate serve  [--addr 127.0.0.1:8080] [--data ./var] [--roles nuc,gateway,provider,portal] [--fixtures FILE]
 //	shepgate pki init --dir DIR [--base-url URL] [--alg rsa|ecdsa]
 //	shepgate sign --key FILE --cert FILE IN
 //	shepgate verify --roots FILE [--intermediates FILE] IN
@@ -29,7 +29,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 const usage = `shepgate — connector for Kazakhstan's e-government gateway (ШЭП)
 
 Usage:
-  shepgate serve  [--addr 127.0.0.1:8080] [--data ./var] [--roles nuc,gateway,provider] [--fixtures FILE]
+  shepgate serve  [--addr 127.0.0.1:8080] [--data ./var] [--roles nuc,gateway,provider,portal] [--fixtures FILE]
   shepgate pki init --dir DIR [--base-url URL] [--alg rsa|ecdsa]
   shepgate sign --key FILE --cert FILE IN          (signed XML to standard output)
   shepgate verify --roots FILE [--intermediates FILE] IN

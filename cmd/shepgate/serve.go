@@ -25,7 +25,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	data := fs.String("data", "./var", "data directory (store, test PKI, credentials)")
-	roles := fs.String("roles", strings.Join(server.AllRoles, ","), "roles to run: nuc, gateway, provider")
+	roles := fs.String("roles", strings.Join(server.AllRoles, ","), "roles to run: nuc, gateway, provider, portal")
 	fixtures := fs.String("fixtures", "", "fixture people to load into the ГЦВП store (default "+defaultFixtures+" when present)")
 	publicURL := fs.String("public-url", "", "base URL others reach this process at (default http://ADDR)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -59,6 +59,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  gateway sync channel  POST %s/shep/sync   (WSDL: GET %s/shep/sync?wsdl)\n", s.URL, s.URL)
 	fmt.Fprintf(stdout, "  ГЦВП provider         POST %s/gcvp/sync\n", s.URL)
 	fmt.Fprintf(stdout, "  НУЦ mock              %s/nuc/ocsp, %s/nuc/crl/intermediate.crl\n", s.URL, s.URL)
+	fmt.Fprintf(stdout, "  portal                POST %s/portal/services/{serviceId}/requests  (body: the consumer-signed request XML)\n", s.URL)
 	fmt.Fprintf(stdout, "  health                GET  %s/healthz\n", s.URL)
 	fmt.Fprintf(stdout, "  test PKI              %s (index: pki.json)\n", s.PKI.Dir())
 	if fx != "" {
