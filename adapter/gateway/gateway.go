@@ -195,10 +195,5 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	return g.hop.Sign(rdoc)
 }
 
-// PurgeReplayRecords deletes replay records that the date window already covers.
-func (g *Gateway) PurgeReplayRecords(ctx context.Context) (int64, error) {
-	return g.store.ForgetMessagesBefore(ctx, time.Now().Add(-2*g.maxAge))
-}
-
 // NewSessionID returns a ШЭП session identifier: a random UUID in braces (common/v10 guid).
 func NewSessionID() string { return "{" + uuid.NewString() + "}" }

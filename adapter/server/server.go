@@ -96,6 +96,8 @@ type Server struct {
 	http *http.Server
 	ln   net.Listener
 	done chan error
+	// stopPurge ends the replay-record purge loop; purged is closed when it has ended.
+	stopPurge, purged chan struct{}
 	log  *slog.Logger
 }
 
@@ -155,6 +157,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
+	s.stopPurge = make(chan struct{})
+	s.purged = make(chan struct{})
+	go s.purgeLoop()
 	return s, nil
 }
 
@@ -321,8 +326,34 @@ func NewPortalClient(p *pki.PKI, gw string, cr Credentials, lim xmlsafe.Limits, 
 	}, nil
 }
 
+// ReplayWindow is how long replay records are kept: twice the accepted messageDate age, so a
+// message old enough to lose its record is refused by its date.
+const ReplayWindow = 10 * time.Minute
+
+// purgeLoop deletes replay records that the messageDate window already covers, every minute.
+func (s *Server) purgeLoop() {
+	defer close(s.purged)
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopPurge:
+			return
+		case now := <-tick.C:
+			n, err := s.Store.ForgetMessagesBefore(context.Background(), now.Add(-ReplayWindow))
+			if err != nil {
+				s.log.Warn("purge replay records", "err", err)
+			} else if n > 0 {
+				s.log.Debug("purged replay records", "count", n)
+			}
+		}
+	}
+}
+
 // Shutdown stops accepting, finishes in-flight requests (until ctx ends) and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
+	close(s.stopPurge)
+	<-s.purged
 	err := s.http.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
