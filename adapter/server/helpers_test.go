@@ -29,14 +29,18 @@ import (
 var fixturesPath = filepath.Join("..", "..", "testdata", "people.json")
 
 // start runs the whole system on a free loopback port with its own data directory.
-func start(t *testing.T) *Server {
+func start(t *testing.T, opts ...func(*Config)) *Server {
 	t.Helper()
-	s, err := Start(context.Background(), Config{
+	cfg := Config{
 		Addr:     "127.0.0.1:0",
 		DataDir:  t.TempDir(),
 		Fixtures: fixturesPath,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,8 @@ type Config struct {
 	Fixtures string
 	// StatusPolicy is the НУЦ check policy; default certstatus.HardFail.
 	StatusPolicy certstatus.Policy
+	// StatusTimeout bounds one OCSP or CRL fetch; default certstatus.DefaultTimeout.
+	StatusTimeout time.Duration
 	// Limits bound every parsed message; zero fields take xmlsafe's defaults.
 	Limits xmlsafe.Limits
 	// Logger; default slog.Default().
@@ -98,7 +100,7 @@ type Server struct {
 	done chan error
 	// stopPurge ends the replay-record purge loop; purged is closed when it has ended.
 	stopPurge, purged chan struct{}
-	log  *slog.Logger
+	log               *slog.Logger
 }
 
 // Credentials are a sender's credentials at the gateway. They are created on first start and
@@ -199,7 +201,11 @@ func (s *Server) setup(ctx context.Context) error {
 	s.hops = map[string]*channel.Hop{}
 	registerWSDL(e)
 
-	status := certstatus.New(certstatus.Options{Policy: cfg.StatusPolicy, Logger: s.log, URLRewrite: s.rewrite(p.BaseURL())})
+	var statusHTTP *http.Client
+	if cfg.StatusTimeout > 0 {
+		statusHTTP = &http.Client{Timeout: cfg.StatusTimeout}
+	}
+	status := certstatus.New(certstatus.Options{HTTP: statusHTTP, Policy: cfg.StatusPolicy, Logger: s.log, URLRewrite: s.rewrite(p.BaseURL())})
 	has := func(r string) bool { return slices.Contains(cfg.Roles, r) }
 	if has(RoleNUC) {
 		s.NUC = nuc.New(p, nuc.Options{Logger: s.log})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/shepgate/shepgate/adapter/certstatus"
 	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/server"
 	"github.com/shepgate/shepgate/mocks/nuc"
@@ -29,6 +30,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fixtures := fs.String("fixtures", "", "fixture people to load into the ГЦВП store (default "+defaultFixtures+" when present)")
 	publicURL := fs.String("public-url", "", "base URL others reach this process at (default http://ADDR)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	policy := fs.String("status-policy", "hard", "when the НУЦ cannot be reached (OCSP and CRL): hard refuses, soft accepts and logs a warning")
+	statusTimeout := fs.Duration("status-timeout", 5*time.Second, "how long one OCSP or CRL fetch may take")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,6 +41,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return usagef("--log-level: %v", err)
+	}
+	var pol certstatus.Policy
+	switch *policy {
+	case "hard":
+		pol = certstatus.HardFail
+	case "soft":
+		pol = certstatus.SoftFail
+	default:
+		return usagef("--status-policy must be hard or soft, not %q", *policy)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	fx := *fixtures
@@ -50,7 +62,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	s, err := server.Start(ctx, server.Config{
 		Addr: *addr, DataDir: *data, Roles: strings.Split(*roles, ","), Fixtures: fx,
-		PublicURL: *publicURL, Logger: log,
+		PublicURL: *publicURL, Logger: log, StatusPolicy: pol, StatusTimeout: *statusTimeout,
 	})
 	if err != nil {
 		return err
