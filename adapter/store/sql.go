@@ -7,30 +7,33 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	_ "modernc.org/sqlite" // the embedded default driver, pure Go
 )
 
-// migrations are applied in order; each runs once. Keep them portable SQL.
-var migrations = []string{
-	`CREATE TABLE seen_messages (
+// coreMigrations create the replay records and ГЦВП's persons and decisions. Other files of
+// this package register their own migrations with register, in their own version range, so that
+// areas of the store can grow independently; every migration runs once, in version order.
+var coreMigrations = []Migration{
+	{1, `CREATE TABLE seen_messages (
 		receiver   TEXT NOT NULL,
 		sender     TEXT NOT NULL,
 		message_id TEXT NOT NULL,
 		seen_at    BIGINT NOT NULL,
 		PRIMARY KEY (receiver, sender, message_id)
-	)`,
-	`CREATE INDEX seen_messages_at ON seen_messages (seen_at)`,
-	`CREATE TABLE persons (
+	)`},
+	{2, `CREATE INDEX seen_messages_at ON seen_messages (seen_at)`},
+	{3, `CREATE TABLE persons (
 		iin         TEXT PRIMARY KEY,
 		last_name   TEXT NOT NULL,
 		first_name  TEXT NOT NULL,
 		middle_name TEXT NOT NULL DEFAULT '',
 		birth_date  TEXT NOT NULL,
 		sik         TEXT NOT NULL DEFAULT ''
-	)`,
-	`CREATE TABLE decisions (
+	)`},
+	{4, `CREATE TABLE decisions (
 		iin             TEXT NOT NULL,
 		payment_kind    TEXT NOT NULL,
 		outcome         TEXT NOT NULL,
@@ -42,7 +45,23 @@ var migrations = []string{
 		reason_kk       TEXT NOT NULL DEFAULT '',
 		reason_ru       TEXT NOT NULL DEFAULT '',
 		PRIMARY KEY (iin, payment_kind)
-	)`,
+	)`},
+}
+
+// Migration is one schema change. Versions 1–99 are the core's (this file), 100–199 ГЦВП's
+// services (persons' SIKs, pension-fund movements), 200–299 the service requests and their steps,
+// 300–399 the gateway's async queue.
+type Migration struct {
+	Version int
+	SQL     string
+}
+
+var migrations = append([]Migration(nil), coreMigrations...)
+
+// register adds migrations of another area of the store (called from package-level vars).
+func register(ms ...Migration) bool {
+	migrations = append(migrations, ms...)
+	return true
 }
 
 const dateLayout = "2006-01-02"
@@ -73,33 +92,46 @@ func OpenSQLite(ctx context.Context, path string) (*SQL, error) {
 }
 
 func (s *SQL) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	var v int
-	err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+	applied := map[int]bool{}
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
 			return fmt.Errorf("store: migrate: %w", err)
 		}
-	} else if err != nil {
-		return fmt.Errorf("store: migrate: read version: %w", err)
+		applied[v] = true
 	}
-	for i := v; i < len(migrations); i++ {
+	rows.Close()
+	ms := append([]Migration(nil), migrations...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i, m := range ms {
+		if i > 0 && ms[i-1].Version == m.Version {
+			return fmt.Errorf("store: two migrations have version %d", m.Version)
+		}
+		if applied[m.Version] {
+			continue
+		}
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("store: migration %d: %w", i+1, err)
+			return fmt.Errorf("store: migration %d: %w", m.Version, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = $1`, i+1); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("store: migration %d: %w", i+1, err)
+			return fmt.Errorf("store: migration %d: %w", m.Version, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: migration %d: %w", i+1, err)
+			return fmt.Errorf("store: migration %d: %w", m.Version, err)
 		}
 	}
 	return nil
