@@ -5,12 +5,14 @@ import (
 	"errors"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/hooklift/gowsdl/soap"
 
 	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/store"
+	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/generated/gcvp"
 	"github.com/shepgate/shepgate/wsdl"
 )
@@ -80,74 +82,118 @@ func PaymentKindOf(serviceID string) (gcvp.PaymentKind, bool) {
 // ID implements Service.
 func (s *InfoService) ID() string { return s.id }
 
-// Handle implements Service.
+var _ = describe(
+	StepInfo{StepSignature, "Тұтынушының ЭЦҚ-сын тексеру", "Проверка ЭЦП потребителя", time.Minute},
+	StepInfo{StepRequest, "Сұрау салуды тексеру", "Проверка запроса", 0},
+	StepInfo{StepCertStatus, "ҰКО-да ЭЦҚ өзектілігін тексеру", "Проверка актуальности ЭЦП в НУЦ", 90 * time.Second},
+	StepInfo{StepIINBinding, "Сертификаттағы ЖСН-ді тексеру", "Сверка ИИН в сертификате", 15 * time.Second},
+	StepInfo{StepFindIIN, "ЖСН-ді «ЗТМО» ААЖ-да іздеу", "Поиск ИИН в АИС ГЦВП", 15 * time.Second},
+	StepInfo{StepFindSIK, "ӘЖК-ні іздеу", "Поиск СИК", 15 * time.Second},
+	StepInfo{StepFindInfo, "Төлемдер туралы ақпаратты іздеу", "Поиск сведений о выплатах", 30 * time.Second},
+	StepInfo{StepAnswer, "Жауапты қалыптастыру және ЗТМО ЭЦҚ-сымен қол қою", "Формирование ответа и подписание ЭЦП ГЦВП", 20 * time.Second},
+)
+
+// Handle implements Service. Each step is recorded (Request.Steps) with its time; a refusal ends
+// the flow with the ГЦВП-signed Refusal of action 4.
 func (s *InfoService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 	d := s.deps
-	// Action 3: the consumer's ЭЦҚ. Until the signature is verified nothing of the document is
-	// used: a refusal at this step names the request by the ШЭП messageId.
-	v, err := d.Consumers.VerifyElement(r.Document)
-	if err != nil {
-		return d.refuse(s.id, r.MessageID, "", StepSignature, err)
+	// Until the signature is verified nothing of the document is used: a refusal at the first
+	// step names the request by the ШЭП messageId.
+	number, reqIIN := r.MessageID, ""
+	refuse := func(step Step, err error) (*Answer, error) {
+		if fault.TextOf(fault.CodeOf(err)).Class == fault.Server {
+			return nil, err // not the consumer's fault: try again later
+		}
+		return d.refuse(s.id, number, reqIIN, step, err)
+	}
+	var v *wssec.Verified
+	if err := d.run(ctx, r, StepSignature, func() (err error) {
+		v, err = d.Consumers.VerifyElement(r.Document)
+		return err
+	}); err != nil {
+		return refuse(StepSignature, err)
 	}
 	var req gcvp.InfoRequest
-	if err := envelope.UnmarshalDocument(v.Element, &req, fault.SvcRequestInvalid); err != nil {
-		return d.refuse(s.id, r.MessageID, "", StepRequest, err)
+	if err := d.run(ctx, r, StepRequest, func() error {
+		if err := envelope.UnmarshalDocument(v.Element, &req, fault.SvcRequestInvalid); err != nil {
+			return err
+		}
+		if req.RequestNumber != "" {
+			number = req.RequestNumber
+		}
+		if req.Iin != nil {
+			reqIIN = string(*req.Iin)
+		}
+		switch {
+		case req.RequestNumber == "":
+			return fault.New(fault.SvcRequestInvalid, "requestNumber is required")
+		case req.ServiceId != s.id:
+			return fault.New(fault.SvcRequestInvalid, "the document is for service %q, the message for %q", req.ServiceId, s.id)
+		}
+		return iin.Validate(reqIIN)
+	}); err != nil {
+		return refuse(StepRequest, err)
 	}
-	number := req.RequestNumber
-	if number == "" {
-		number = r.MessageID
-	}
-	reqIIN := ""
-	if req.Iin != nil {
-		reqIIN = string(*req.Iin)
-	}
-	switch {
-	case req.RequestNumber == "":
-		return d.refuse(s.id, number, reqIIN, StepRequest, fault.New(fault.SvcRequestInvalid, "requestNumber is required"))
-	case req.ServiceId != s.id:
-		return d.refuse(s.id, number, reqIIN, StepRequest, fault.New(fault.SvcRequestInvalid, "the document is for service %q, the message for %q", req.ServiceId, s.id))
-	}
-	if err := iin.Validate(reqIIN); err != nil {
-		return d.refuse(s.id, number, reqIIN, StepRequest, err)
-	}
-	// Actions 6–7: the certificate's actuality at the НУЦ. An unreachable НУЦ is not the
-	// consumer's fault: it is an error (a Server fault, try again), not a refusal.
 	if d.Status != nil {
-		if _, err := d.Status.CheckChain(ctx, v.Chain); err != nil {
-			if fault.TextOf(fault.CodeOf(err)).Class == fault.Server {
-				return nil, err
-			}
-			return d.refuse(s.id, number, reqIIN, StepCertStatus, err)
+		if err := d.run(ctx, r, StepCertStatus, func() error {
+			_, err := d.Status.CheckChain(ctx, v.Chain)
+			return err
+		}); err != nil {
+			return refuse(StepCertStatus, err)
 		}
 	}
-	if certIIN, ok := iin.FromCertificate(v.Cert); !ok || certIIN != reqIIN {
-		return d.refuse(s.id, number, reqIIN, StepIINBinding,
-			fault.New(fault.CertIINMismatch, "certificate IIN %q, request IIN %q", certIIN, reqIIN))
+	if err := d.run(ctx, r, StepIINBinding, func() error {
+		if certIIN, ok := iin.FromCertificate(v.Cert); !ok || certIIN != reqIIN {
+			return fault.New(fault.CertIINMismatch, "certificate IIN %q, request IIN %q", certIIN, reqIIN)
+		}
+		return nil
+	}); err != nil {
+		return refuse(StepIINBinding, err)
 	}
-	// Action 8: the IIN in ГЦВП's system.
-	p, err := d.Store.Person(ctx, reqIIN)
-	if errors.Is(err, store.ErrNotFound) {
-		return d.refuse(s.id, number, reqIIN, StepFindIIN, fault.New(fault.SvcIINNotFound, "IIN %s", reqIIN))
+	var p store.Person
+	if err := d.run(ctx, r, StepFindIIN, func() (err error) {
+		p, err = d.Store.Person(ctx, reqIIN)
+		if errors.Is(err, store.ErrNotFound) {
+			return fault.New(fault.SvcIINNotFound, "IIN %s", reqIIN)
+		}
+		return err
+	}); err != nil {
+		return refuse(StepFindIIN, err)
 	}
-	if err != nil {
+	if err := d.run(ctx, r, StepFindSIK, func() error {
+		if p.SIK == "" {
+			return fault.New(fault.SvcSIKNotRegistered, "IIN %s", reqIIN)
+		}
+		return nil
+	}); err != nil {
+		return refuse(StepFindSIK, err)
+	}
+	var dec store.Decision
+	if err := d.run(ctx, r, StepFindInfo, func() (err error) {
+		dec, err = d.Store.Decision(ctx, reqIIN, string(s.kind))
+		if errors.Is(err, store.ErrNotFound) {
+			return fault.New(fault.SvcNoPaymentInfo, "IIN %s, %s", reqIIN, s.kind)
+		}
+		return err
+	}); err != nil {
+		return refuse(StepFindInfo, err)
+	}
+	var el *etree.Element
+	if err := d.run(ctx, r, StepAnswer, func() (err error) {
+		el, err = d.sign(s.response(number, reqIIN, p, dec))
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	// Action 9: the SIK.
-	if p.SIK == "" {
-		return d.refuse(s.id, number, reqIIN, StepFindSIK, fault.New(fault.SvcSIKNotRegistered, "IIN %s", reqIIN))
-	}
-	// Action 10: the information on the payment.
-	dec, err := d.Store.Decision(ctx, reqIIN, string(s.kind))
-	if errors.Is(err, store.ErrNotFound) {
-		return d.refuse(s.id, number, reqIIN, StepFindInfo, fault.New(fault.SvcNoPaymentInfo, "IIN %s, %s", reqIIN, s.kind))
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Action 11: the answer by the approved form, signed by ГЦВП.
+	d.logger().Info("service answered", "service", s.id, "request", number, "outcome", dec.Outcome)
+	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage}, nil
+}
+
+// response is the answer of action 11, by the approved form.
+func (s *InfoService) response(number, reqIIN string, p store.Person, dec store.Decision) *gcvp.InfoResponse {
 	iinv, sik := gcvp.IIN(reqIIN), gcvp.SIK(p.SIK)
 	kind, outcome, amount := s.kind, gcvp.Outcome(dec.Outcome), gcvp.Tiyn(dec.AmountTiyn)
-	resp := &gcvp.InfoResponse{
+	return &gcvp.InfoResponse{
 		RequestNumber: number,
 		ServiceId:     s.id,
 		Iin:           &iinv,
@@ -164,14 +210,8 @@ func (s *InfoService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 			RefusalReasonKk: dec.ReasonKK,
 			RefusalReasonRu: dec.ReasonRU,
 		},
-		IssuedAt: dateTime(d.now()),
+		IssuedAt: dateTime(s.deps.now()),
 	}
-	el, err := d.sign(resp)
-	if err != nil {
-		return nil, err
-	}
-	d.logger().Info("service answered", "service", s.id, "request", number, "outcome", dec.Outcome)
-	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage}, nil
 }
 
 func dateTime(t time.Time) soap.XSDDateTime { return soap.CreateXsdDateTime(t, true) }

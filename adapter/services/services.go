@@ -45,6 +45,8 @@ type Request struct {
 	MessageID string
 	// Document is the business document from requestData/data (not yet verified).
 	Document *etree.Element
+	// Steps receives the steps of the flow as they end; nil records none.
+	Steps StepSink
 }
 
 // Answer is a service's result: a ГЦВП-signed document and the channel status that goes with it.
