@@ -42,15 +42,33 @@ type Decision struct {
 	ReasonRU       string
 }
 
-// Store is everything shepgate keeps durably.
+// Store is everything shepgate keeps durably. Each area is its own interface, declared in its
+// own file with its own migrations (see Migration), so that areas grow independently.
 type Store interface {
+	Replay
+	Registry
+	ServiceData
+	Requests
+	Queue
+
+	// Ping checks that the store answers (readiness).
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
+
+// Replay holds the messageIds each receiver has seen.
+type Replay interface {
 	// RememberMessage records that receiver got messageID from sender at the given time. It
 	// returns ErrDuplicate when the same (receiver, sender, messageID) was recorded before.
 	RememberMessage(ctx context.Context, receiver, sender, messageID string, at time.Time) error
 	// ForgetMessagesBefore deletes replay records older than t (they are outside the accepted
 	// messageDate window, so a replay of them is refused by date anyway).
 	ForgetMessagesBefore(ctx context.Context, t time.Time) (int64, error)
+}
 
+// Registry is ГЦВП's record of persons and their benefit and pension decisions.
+type Registry interface {
 	// PutPerson inserts or replaces a person.
 	PutPerson(ctx context.Context, p Person) error
 	// Person returns the person with the IIN, or ErrNotFound.
@@ -59,9 +77,4 @@ type Store interface {
 	PutDecision(ctx context.Context, d Decision) error
 	// Decision returns the latest decision of the kind for the IIN, or ErrNotFound.
 	Decision(ctx context.Context, iin, paymentKind string) (Decision, error)
-
-	// Ping checks that the store answers (readiness).
-	Ping(ctx context.Context) error
-	// Close releases the store.
-	Close() error
 }
