@@ -441,7 +441,7 @@ func toWire(p PowerOfAttorney, now time.Time) *enis.PowerOfAttorney {
 	w := &enis.PowerOfAttorney{
 		Number: p.Number, RegistryNumber: p.RegistryNumber,
 		PrincipalIin: &principal, RepresentativeIin: &representative,
-		Notary: &enis.Notary{Name: name(&p.Notary.Name), LicenseNumber: p.Notary.LicenseNumber, Chamber: p.Notary.Chamber},
+		Notary:    &enis.Notary{Name: name(&p.Notary.Name), LicenseNumber: p.Notary.LicenseNumber, Chamber: p.Notary.Chamber},
 		IssueDate: date(p.IssueDate), ValidFrom: date(p.ValidFrom), ValidUntil: date(p.ValidUntil),
 		Scope:   &enis.Scope{},
 		Revoked: &revoked, RevocationDate: date(p.RevocationDate), Valid: &valid,
