@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"encoding/xml"
 	"errors"
 	"time"
 
@@ -18,6 +19,9 @@ type Fault struct {
 	String string
 	// Info is the ErrorInfo of the detail: errorCode is the stable shepgate code.
 	Info shepsync.ErrorInfo
+	// Element is the qualified name of the detail's element; zero means the sync channel's
+	// SendMessageFault1_SendMessageFault. Each operation of the async channel has its own.
+	Element xml.Name
 }
 
 // Code returns the stable code of the fault.
@@ -67,6 +71,11 @@ func BuildFault(f *Fault) (*etree.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.Element.Local != "" {
+		detailInfo.Tag = f.Element.Local
+		detailInfo.RemoveAttr("xmlns:" + payloadPrefix)
+		detailInfo.CreateAttr("xmlns:"+payloadPrefix, f.Element.Space)
+	}
 	fe := etree.NewElement("S:Fault")
 	fe.CreateElement("faultcode").SetText("S:" + f.FaultCode)
 	fe.CreateElement("faultstring").SetText(f.String)
@@ -98,11 +107,9 @@ func ReadFault(body *etree.Element) (*Fault, bool) {
 	}
 	if d := child(fe, "detail"); d != nil {
 		if kids := d.ChildElements(); len(kids) == 1 {
-			var el shepsync.SendMessageFault1_SendMessageFault
-			if err := unmarshalPayload(kids[0], &el); err != nil || el.ErrorInfo == nil {
+			f.Element = xml.Name{Space: kids[0].NamespaceURI(), Local: kids[0].Tag}
+			if err := unmarshalPayload(kids[0], &f.Info); err != nil {
 				f.Info.ErrorCode = string(fault.MsgInvalid)
-			} else {
-				f.Info = *el.ErrorInfo
 			}
 		}
 	}

@@ -135,20 +135,13 @@ func ReadSyncResponse(body *etree.Element, lim xmlsafe.Limits) (*SyncResponse, e
 // metadata is decoded without serializing and re-reading the business document (which may be
 // megabytes); the element is put back where it was.
 func withoutData(payload *etree.Element, container string, fn func() error) error {
-	kids := payload.ChildElements()
-	if len(kids) != 1 {
-		return fn()
+	var data *etree.Element
+	if kids := payload.ChildElements(); len(kids) == 1 {
+		if cont := child(kids[0], container); cont != nil {
+			data = child(cont, "data")
+		}
 	}
-	cont := child(kids[0], container)
-	if cont == nil {
-		return fn()
-	}
-	data := child(cont, "data")
-	if data == nil {
-		return fn()
-	}
-	i := data.Index()
-	cont.RemoveChildAt(i)
-	defer cont.InsertChildAt(i, data)
+	d := detach([]*etree.Element{data})
+	defer d.restore()
 	return fn()
 }
