@@ -409,7 +409,9 @@ func (g *gen) family(i, depth int) {
 		w.NameRU.Last = ToRussian(w.NameKK.Last)
 		w.NameLatin.Last = ToLatin(w.NameRU.Last)
 	}
-	g.people[sp].Address = p.Address
+	spp := g.people[sp]
+	spp.Address = p.Address
+	spp.Address.Since = minTime(maxTime(spp.Address.Since, spp.BirthDate.AddDate(18, 0, 0)), g.now)
 	g.children(husband, wife, depth)
 }
 
@@ -428,7 +430,7 @@ func (g *gen) children(father, mother, depth int) {
 		weights = []int{12, 34, 36, 13, 4, 1, 0}
 	}
 	n := g.r.weighted(weights)
-	t := mp.BirthDate.AddDate(19+g.r.intn(7), 0, g.r.intn(365))
+	t := maxTime(mp.BirthDate, fp.BirthDate.AddDate(1, 0, 0)).AddDate(19+g.r.intn(7), 0, g.r.intn(365))
 	if wed := fp.Address.Since; t.Before(wed) && g.r.chance(500) {
 		t = wed.AddDate(0, 0, g.r.intn(400))
 	}
