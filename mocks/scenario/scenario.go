@@ -596,6 +596,8 @@ func describeJSONError(err error) error {
 			field = "the document"
 		}
 		return &ValidationError{Field: te.Field, Message: fmt.Sprintf("%s must be %s, got a JSON %s", field, jsonKind(te.Type.String()), te.Value)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("invalid JSON: the document ends before it is complete")
 	case errors.Is(err, io.EOF):
 		return errors.New("the body is empty, want a JSON object")
 	}
