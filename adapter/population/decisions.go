@@ -203,7 +203,11 @@ func (g *gen) decide(i int) {
 				g.put(&d, p, gcvp.PaymentKindCHILDBIRTH_CHILDCARE_BENEFIT, late, late, time.Time{}, &ReasonChildOverOne, nil)
 			} else {
 				rate := careRatePerCent[min(order, len(careRatePerCent))-1]
-				g.put(&d, p, gcvp.PaymentKindCHILDBIRTH_CHILDCARE_BENEFIT, g.jitter(birth, 5, 40), birth, birth.AddDate(1, 0, -1), nil,
+				to := birth.AddDate(1, 0, -1)
+				if u := paidUntil(p); !u.IsZero() && u.Before(to) {
+					to = u
+				}
+				g.put(&d, p, gcvp.PaymentKindCHILDBIRTH_CHILDCARE_BENEFIT, g.jitter(birth, 5, 40), birth, to, nil,
 					pct(CalculationIndex, rate))
 			}
 		}

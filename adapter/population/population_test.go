@@ -17,7 +17,6 @@ import (
 	"github.com/shepgate/shepgate/adapter/fixtures"
 	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/store"
-	"github.com/shepgate/shepgate/generated/gcvp"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/digest.txt")
@@ -616,6 +615,7 @@ func TestConversions(t *testing.T) {
 	pop := shared()
 	now := pop.Now()
 	checked := map[string]bool{}
+	marshalled := 0
 	for p := range pop.All() {
 		g := p.GBDFL(now)
 		if g.Iin != p.IIN || g.Surname != p.NameKK.Last || g.EngSurname != p.NameLatin.Last || g.Documents == nil || len(g.Documents.Document) != 1 {
@@ -646,7 +646,8 @@ func TestConversions(t *testing.T) {
 				t.Fatalf("%s: document status %s", p.IIN, status)
 			}
 		}
-		if len(checked) == 3 && p.SIK != "" {
+		if len(checked) == 3 && p.SIK != "" && marshalled < 50 {
+			marshalled++
 			if _, err := xml.Marshal(g); err != nil {
 				t.Fatal(err)
 			}
@@ -668,5 +669,4 @@ func TestConversions(t *testing.T) {
 	if len(checked) != 3 {
 		t.Fatalf("document statuses seen: %v", checked)
 	}
-	_ = gcvp.OutcomeASSIGNED
 }
