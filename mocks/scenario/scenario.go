@@ -157,6 +157,7 @@ type ValidationError struct {
 	Message string
 }
 
+// Error returns "field: message", or the message alone for the key or the whole value.
 func (e *ValidationError) Error() string {
 	if e.Field == "" {
 		return e.Message
