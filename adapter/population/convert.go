@@ -57,9 +57,9 @@ func StatementRows(ms []Movement) ([]*gcvp.StatementRow, gcvp.Tiyn) {
 
 // Document status codes in GBDFL answers.
 const (
-	DocStatusValid    = "00"
-	DocStatusExpired  = "01"
-	DocStatusDeceased = "02"
+	DocStatusValid    = "00" // valid
+	DocStatusExpired  = "01" // expired
+	DocStatusDeceased = "02" // the holder died
 )
 
 // GBDFL returns the person as the ГБД ФЛ answers about them at t: life status, death

@@ -37,13 +37,21 @@ type Reason struct{ KK, RU string }
 
 // The refusal reasons the generator uses, one per rule.
 var (
-	ReasonUnderPensionAge   = Reason{"Зейнеткерлік жасқа толмаған", "Не достигнут пенсионный возраст"}
-	ReasonNoWorkBefore1998  = Reason{"1998 жылғы 1 қаңтардағы жағдай бойынша еңбек өтілі жоқ", "Отсутствует трудовой стаж по состоянию на 1 января 1998 года"}
-	ReasonReceivesPension   = Reason{"Зейнетақы төлемдерін алушы болып табылады", "Является получателем пенсионных выплат"}
-	ReasonNoDisability      = Reason{"Мүгедектік белгіленбеген", "Инвалидность не установлена"}
-	ReasonAdultAtLoss       = Reason{"Асыраушы қайтыс болған күні 18 жасқа толған", "На день смерти кормильца исполнилось 18 лет"}
-	ReasonChildOverOne      = Reason{"Өтініш берген күні бала бір жасқа толған", "На день обращения ребёнку исполнился один год"}
-	ReasonHazardTooShort    = Reason{"Зиянды еңбек жағдайындағы жұмыс өтілі жеткіліксіз", "Недостаточно стажа работы во вредных условиях труда"}
+	// ReasonUnderPensionAge refuses the basic pension before pension age.
+	ReasonUnderPensionAge = Reason{"Зейнеткерлік жасқа толмаған", "Не достигнут пенсионный возраст"}
+	// ReasonNoWorkBefore1998 refuses pension payments without six months of work before 1998.
+	ReasonNoWorkBefore1998 = Reason{"1998 жылғы 1 қаңтардағы жағдай бойынша еңбек өтілі жоқ", "Отсутствует трудовой стаж по состоянию на 1 января 1998 года"}
+	// ReasonReceivesPension refuses the age benefit to those entitled to pension payments.
+	ReasonReceivesPension = Reason{"Зейнетақы төлемдерін алушы болып табылады", "Является получателем пенсионных выплат"}
+	// ReasonNoDisability refuses the disability benefit without a disability group.
+	ReasonNoDisability = Reason{"Мүгедектік белгіленбеген", "Инвалидность не установлена"}
+	// ReasonAdultAtLoss refuses the survivor benefit when the parent died after the 18th birthday.
+	ReasonAdultAtLoss = Reason{"Асыраушы қайтыс болған күні 18 жасқа толған", "На день смерти кормильца исполнилось 18 лет"}
+	// ReasonChildOverOne refuses the child care benefit applied for after the first birthday.
+	ReasonChildOverOne = Reason{"Өтініш берген күні бала бір жасқа толған", "На день обращения ребёнку исполнился один год"}
+	// ReasonHazardTooShort refuses the special state benefit with under ten hazardous years.
+	ReasonHazardTooShort = Reason{"Зиянды еңбек жағдайындағы жұмыс өтілі жеткіліксіз", "Недостаточно стажа работы во вредных условиях труда"}
+	// ReasonFewerThanFourKids refuses the state special benefit to mothers of fewer than four.
 	ReasonFewerThanFourKids = Reason{"Төрт және одан да көп бала тәрбиелемеген", "Не воспитала четырёх и более детей"}
 )
 
@@ -217,7 +225,7 @@ func (g *gen) decide(i int) {
 	if p.HazardYears > 0 {
 		age := SpecialBenefitAgeMale
 		if p.Female() {
-			age = SpecialBenefitAgeWomen
+			age = SpecialBenefitAgeFemale
 		}
 		from := p.BirthDate.AddDate(age, 0, 0)
 		if !from.After(end) {

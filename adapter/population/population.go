@@ -55,10 +55,10 @@ const DefaultHistoryYears = 5
 
 // Pension ages and the age from which the special state benefit for hazardous work is paid.
 const (
-	PensionAgeMale         = 63
-	PensionAgeFemale       = 61
-	SpecialBenefitAgeMale  = 53
-	SpecialBenefitAgeWomen = 48
+	PensionAgeMale          = 63 // pension age of men
+	PensionAgeFemale        = 61 // pension age of women
+	SpecialBenefitAgeMale   = 53 // special state benefit from this age, men
+	SpecialBenefitAgeFemale = 48 // special state benefit from this age, women
 	// SpecialBenefitHazardYears is the hazardous work needed for the special state benefit.
 	SpecialBenefitHazardYears = 10
 	// ManyChildren is the number of children that entitles a mother to the state special benefit.
@@ -113,10 +113,10 @@ type Address struct {
 
 // Identity document types.
 const (
-	DocIDCard           = "ID_CARD"
-	DocPassport         = "PASSPORT"
-	DocBirthCertificate = "BIRTH_CERTIFICATE"
-	DocResidencePermit  = "RESIDENCE_PERMIT"
+	DocIDCard           = "ID_CARD"           // identity card of a citizen, from age 16
+	DocPassport         = "PASSPORT"          // passport of a citizen, from age 16
+	DocBirthCertificate = "BIRTH_CERTIFICATE" // citizens under 16
+	DocResidencePermit  = "RESIDENCE_PERMIT"  // foreigners
 )
 
 // Document is an identity document.
@@ -173,7 +173,7 @@ type Decision struct {
 // Person is a synthetic person.
 type Person struct {
 	IIN       string     `json:"iin"`
-	Sex       iin.Gender `json:"sex"` // as encoded in the IIN
+	Sex       iin.Gender `json:"sex"` // as encoded in the IIN (JSON: 1 male, 2 female)
 	BirthDate time.Time  `json:"birthDate"`
 	// NameKK is the Kazakh form (with ә ғ қ ң ө ұ ү һ і where the name has them), as in the
 	// ГЦВП store and ГБД ФЛ; NameRU the Russian form; NameLatin the transliteration of the

@@ -19,7 +19,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/store"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/digest.txt")
+var update = flag.Bool("update", false, "rewrite testdata/digest.txt and testdata/sample.json")
 
 var testNow = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 
@@ -84,6 +84,25 @@ func TestDigestGolden(t *testing.T) {
 	}
 	if got != strings.TrimSpace(string(want)) {
 		t.Fatalf("digest %s, want %s (run go test -update after an intended change)", got, want)
+	}
+}
+
+// TestSampleGolden pins a small population byte for byte (testdata/sample.json doubles as a
+// readable sample for conformance testers).
+func TestSampleGolden(t *testing.T) {
+	got := jsonOf(t, Generate(Options{Seed: 1, Size: 30, Now: testNow}))
+	const path = "testdata/sample.json"
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("WriteJSON differs from testdata/sample.json (run go test -update after an intended change)")
 	}
 }
 
@@ -265,6 +284,7 @@ func TestPersonsAttributes(t *testing.T) {
 	siks := map[string]bool{}
 	withoutSIK, kazakhLetters, deceased, foreign := 0, 0, 0, 0
 	docTypes := map[string]int{}
+	var letters strings.Builder
 	for p := range pop.All() {
 		if p.SIK == "" {
 			withoutSIK++
@@ -306,6 +326,7 @@ func TestPersonsAttributes(t *testing.T) {
 		}
 		if kazakhOnly.MatchString(p.NameKK.Last + p.NameKK.First + p.NameKK.Middle) {
 			kazakhLetters++
+			letters.WriteString(p.NameKK.Last + p.NameKK.First + p.NameKK.Middle)
 		}
 		if p.Address.RegionKK == "" || p.Address.CityRU == "" || p.Address.StreetKK == "" || p.Address.StreetRU == "" || p.Address.Building == "" || p.Address.Since.Before(p.BirthDate) || p.Address.Since.After(now) {
 			t.Fatalf("%s: address %+v", p.IIN, p.Address)
@@ -343,6 +364,11 @@ func TestPersonsAttributes(t *testing.T) {
 			if d.Type != DocIDCard && d.Type != DocPassport {
 				t.Fatalf("%s: an adult with %s", p.IIN, d.Type)
 			}
+		}
+	}
+	for _, r := range "ӘҒҚҢӨҰҮҺІ" {
+		if !strings.ContainsRune(letters.String(), r) {
+			t.Errorf("no Kazakh-form name has %c", r)
 		}
 	}
 	if withoutSIK == 0 || len(siks) == 0 || kazakhLetters < pop.Len()/2 || deceased == 0 || foreign == 0 || len(docTypes) != 4 {

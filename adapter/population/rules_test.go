@@ -175,7 +175,7 @@ var rules = []struct {
 	{
 		kind: gcvp.PaymentKindSPECIAL_STATE_BENEFIT,
 		assigned: func(pop *Population, p Person, f family, d Decision) error {
-			age := map[bool]int{false: SpecialBenefitAgeMale, true: SpecialBenefitAgeWomen}[p.Female()]
+			age := map[bool]int{false: SpecialBenefitAgeMale, true: SpecialBenefitAgeFemale}[p.Female()]
 			if p.HazardYears < SpecialBenefitHazardYears || p.AgeAt(d.Date) < age || d.PeriodTo.IsZero() ||
 				!d.PeriodTo.Before(p.BirthDate.AddDate(p.PensionAge(), 0, 0)) {
 				return fmt.Errorf("assigned with %d hazardous years at %d until %s", p.HazardYears, p.AgeAt(d.Date), d.PeriodTo)

@@ -94,8 +94,8 @@ type Nationality struct {
 
 // The nationalities the generator produces (each with its own name pool).
 var (
-	NationalityKazakh  = Nationality{Code: "005", NameKK: "ҚАЗАҚ", NameRU: "КАЗАХ"}
-	NationalityRussian = Nationality{Code: "001", NameKK: "ОРЫС", NameRU: "РУССКИЙ"}
+	NationalityKazakh  = Nationality{Code: "005", NameKK: "ҚАЗАҚ", NameRU: "КАЗАХ"}  // Kazakh names
+	NationalityRussian = Nationality{Code: "001", NameKK: "ОРЫС", NameRU: "РУССКИЙ"} // Russian names
 )
 
 // Country is an entry of the country directory (ISO 3166-1 numeric code).
@@ -107,10 +107,10 @@ type Country struct {
 
 // The countries of citizenship the generator produces.
 var (
-	CountryKZ = Country{Code: "398", NameKK: "ҚАЗАҚСТАН", NameRU: "КАЗАХСТАН"}
-	CountryRU = Country{Code: "643", NameKK: "РЕСЕЙ", NameRU: "РОССИЯ"}
-	CountryUZ = Country{Code: "860", NameKK: "ӨЗБЕКСТАН", NameRU: "УЗБЕКИСТАН"}
-	CountryKG = Country{Code: "417", NameKK: "ҚЫРҒЫЗСТАН", NameRU: "КЫРГЫЗСТАН"}
+	CountryKZ = Country{Code: "398", NameKK: "ҚАЗАҚСТАН", NameRU: "КАЗАХСТАН"}   // Kazakhstan
+	CountryRU = Country{Code: "643", NameKK: "РЕСЕЙ", NameRU: "РОССИЯ"}          // Russia
+	CountryUZ = Country{Code: "860", NameKK: "ӨЗБЕКСТАН", NameRU: "УЗБЕКИСТАН"}  // Uzbekistan
+	CountryKG = Country{Code: "417", NameKK: "ҚЫРҒЫЗСТАН", NameRU: "КЫРГЫЗСТАН"} // Kyrgyzstan
 )
 
 // region is a region (облыс) or a city of republican significance with its towns.
