@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -132,10 +133,17 @@ func (h *Hop) Sign(doc *etree.Document) ([]byte, error) {
 // error's stable code; an error without a code is logged here and answered as INTERNAL without
 // its text.
 func (h *Hop) FaultEnvelope(err error, sessionID string) []byte {
+	return h.FaultEnvelopeFor(err, sessionID, xml.Name{})
+}
+
+// FaultEnvelopeFor is FaultEnvelope with the detail element of a given operation (see
+// envelope.AsyncFaultElement); a zero name is the sync channel's.
+func (h *Hop) FaultEnvelopeFor(err error, sessionID string, element xml.Name) []byte {
 	if fault.CodeOf(err) == fault.Internal {
 		h.logger().Error("internal error", "role", h.Name, "err", err)
 	}
 	f := envelope.FaultFrom(err, h.now(), sessionID)
+	f.Element = element
 	doc, berr := envelope.BuildFault(f)
 	if berr == nil {
 		if out, serr := h.Sign(doc); serr == nil {

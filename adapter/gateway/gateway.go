@@ -39,6 +39,9 @@ type Sender struct {
 	Password string
 	// Certs are the SHA-256 fingerprints of the certificates the sender signs with.
 	Certs []string
+	// PushURL is the participant's IAsyncChannelClient endpoint: async messages addressed to it
+	// are pushed there. Empty means the participant pulls them with getMessages.
+	PushURL string
 }
 
 // Route sends a serviceId to a provider.
@@ -48,6 +51,9 @@ type Route struct {
 	URL string
 	// ProviderCerts are the fingerprints of the certificates the provider signs answers with.
 	ProviderCerts []string
+	// Recipient is the participant (a Sender's ID) that async REQUESTs of the service go to;
+	// empty means the service is not offered on the async channel.
+	Recipient string
 }
 
 // Config is the gateway's registry and policy.
@@ -70,6 +76,8 @@ type Gateway struct {
 	maxAge  time.Duration
 	maxFut  time.Duration
 	log     *slog.Logger
+	// wake tells the pusher that a message is waiting.
+	wake chan struct{}
 }
 
 // New checks cfg and returns a Gateway.
@@ -78,7 +86,7 @@ func New(cfg Config, hop *channel.Hop, st store.Store) (*Gateway, error) {
 		return nil, errors.New("gateway: a hop is required")
 	}
 	g := &Gateway{hop: hop, store: st, senders: map[string]Sender{}, routes: map[string]Route{},
-		maxAge: cfg.MaxAge, maxFut: cfg.MaxFuture, log: hop.Logger}
+		maxAge: cfg.MaxAge, maxFut: cfg.MaxFuture, log: hop.Logger, wake: make(chan struct{}, 1)}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -98,17 +106,23 @@ func New(cfg Config, hop *channel.Hop, st store.Store) (*Gateway, error) {
 		g.senders[s.ID] = s
 	}
 	for _, r := range cfg.Routes {
-		if r.ServiceID == "" || r.URL == "" || len(r.ProviderCerts) == 0 {
-			return nil, fmt.Errorf("gateway: route %q needs a serviceId, a URL and the provider's certificates", r.ServiceID)
+		if r.ServiceID == "" || (r.URL == "" && r.Recipient == "") || (r.URL != "" && len(r.ProviderCerts) == 0) {
+			return nil, fmt.Errorf("gateway: route %q needs a serviceId and a sync URL with the provider's certificates or an async recipient", r.ServiceID)
+		}
+		if r.Recipient != "" {
+			if _, ok := g.senders[r.Recipient]; !ok {
+				return nil, fmt.Errorf("gateway: route %q: recipient %q is not a registered participant", r.ServiceID, r.Recipient)
+			}
 		}
 		g.routes[r.ServiceID] = r
 	}
 	return g, nil
 }
 
-// Register mounts the sync channel on e.
+// Register mounts the sync and async channels on e.
 func (g *Gateway) Register(e *echo.Echo) {
 	e.POST(SyncPath, g.handleSync)
+	e.POST(AsyncPath, g.handleAsync)
 }
 
 func (g *Gateway) handleSync(c echo.Context) error {
@@ -136,24 +150,13 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	if err != nil {
 		return nil, err
 	}
-	sender, ok := g.senders[req.SenderID()]
-	if !ok {
-		return nil, fault.New(fault.AuthUnknownSender, "senderId %q is not registered", req.SenderID())
+	sender, err := g.authenticate(req.SenderID(), req.Info.Sender.Password, in)
+	if err != nil {
+		return nil, err
 	}
-	if !CheckPassword(sender.Password, req.Info.Sender.Password) {
-		return nil, fault.New(fault.AuthBadPassword, "senderId %q", sender.ID)
-	}
-	if !slices.Contains(sender.Certs, channel.Fingerprint(in.Cert)) {
-		return nil, fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by a certificate of sender %q", in.Cert.Subject.CommonName, sender.ID)
-	}
-	now := g.hop.Now
-	if now == nil {
-		now = time.Now
-	}
-	t := now()
-	date := req.MessageDate()
-	if date.Before(t.Add(-g.maxAge)) || date.After(t.Add(g.maxFut)) {
-		return nil, fault.New(fault.MsgDateSkew, "messageDate %s is outside [now-%s, now+%s]", date.Format(time.RFC3339), g.maxAge, g.maxFut)
+	t := g.now()
+	if err := g.checkDate(req.MessageDate(), t); err != nil {
+		return nil, err
 	}
 	if err := g.store.RememberMessage(ctx, "gateway", sender.ID, req.Info.MessageId, t); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
@@ -162,8 +165,8 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 		return nil, fmt.Errorf("gateway: replay record: %w", err)
 	}
 	route, ok := g.routes[req.Info.ServiceId]
-	if !ok {
-		return nil, fault.New(fault.MsgUnknownService, "serviceId %q", req.Info.ServiceId)
+	if !ok || route.URL == "" {
+		return nil, fault.New(fault.MsgUnknownService, "serviceId %q is not offered on the sync channel", req.Info.ServiceId)
 	}
 
 	fwd := *req
@@ -193,6 +196,37 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	g.log.Info("sync relayed", "session", session, "sender", sender.ID,
 		"service", route.ServiceID, "messageId", req.Info.MessageId, "status", resp.Info.Status.Code)
 	return g.hop.Sign(rdoc)
+}
+
+// authenticate checks a sender's id and password and that the envelope's signer is one of its
+// certificates.
+func (g *Gateway) authenticate(id, password string, in *channel.Incoming) (Sender, error) {
+	sender, ok := g.senders[id]
+	if !ok {
+		return Sender{}, fault.New(fault.AuthUnknownSender, "senderId %q is not registered", id)
+	}
+	if !CheckPassword(sender.Password, password) {
+		return Sender{}, fault.New(fault.AuthBadPassword, "senderId %q", sender.ID)
+	}
+	if !slices.Contains(sender.Certs, channel.Fingerprint(in.Cert)) {
+		return Sender{}, fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by a certificate of sender %q", in.Cert.Subject.CommonName, sender.ID)
+	}
+	return sender, nil
+}
+
+// checkDate bounds a messageDate to [now-MaxAge, now+MaxFuture].
+func (g *Gateway) checkDate(date, now time.Time) error {
+	if date.Before(now.Add(-g.maxAge)) || date.After(now.Add(g.maxFut)) {
+		return fault.New(fault.MsgDateSkew, "messageDate %s is outside [now-%s, now+%s]", date.Format(time.RFC3339), g.maxAge, g.maxFut)
+	}
+	return nil
+}
+
+func (g *Gateway) now() time.Time {
+	if g.hop.Now != nil {
+		return g.hop.Now()
+	}
+	return time.Now()
 }
 
 // NewSessionID returns a ШЭП session identifier: a random UUID in braces (common/v10 guid).
