@@ -315,3 +315,43 @@ func TestDecisionCoverage(t *testing.T) {
 		t.Errorf("%d of %d pensioners have the basic pension", basic, pensioners)
 	}
 }
+
+// TestInvariantsAcrossOptions runs the link, rule and movement checks over other seeds, dates
+// and history lengths.
+func TestInvariantsAcrossOptions(t *testing.T) {
+	for _, o := range []Options{
+		{Seed: 1, Size: 2500},
+		{Seed: -3, Size: 2500, Now: time.Date(2016, 2, 29, 0, 0, 0, 0, time.UTC)},
+		{Seed: 1 << 40, Size: 2500, Now: time.Date(2031, 12, 31, 0, 0, 0, 0, time.UTC), HistoryYears: 9},
+	} {
+		t.Run(fmt.Sprintf("seed %d now %s", o.Seed, o.Now.Format(time.DateOnly)), func(t *testing.T) {
+			pop := Generate(o)
+			checkLinks(t, pop)
+			for p := range pop.All() {
+				for _, d := range p.Decisions {
+					if err := commonChecks(pop.Now(), p, d); err != nil {
+						t.Fatalf("%s %s: %v", p.IIN, d.Number, err)
+					}
+					for _, r := range rules {
+						if r.kind != d.Kind {
+							continue
+						}
+						check := r.assigned
+						if d.Outcome == gcvp.OutcomeREFUSED {
+							check = r.refused
+						}
+						if err := check(pop, p, familyOf(pop, p), d); err != nil {
+							t.Fatalf("%s %s %s: %v", p.IIN, d.Kind, d.Outcome, err)
+						}
+					}
+				}
+				ms := pop.Movements(p.IIN, time.Time{}, time.Time{})
+				for i, m := range ms {
+					if (i > 0 && m.ReceiptDate.Before(ms[i-1].ReceiptDate)) || m.ReceiptDate.Before(pop.History()) || m.ReceiptDate.After(pop.Now()) || m.AmountTiyn <= 0 {
+						t.Fatalf("%s: movement %+v", p.IIN, m)
+					}
+				}
+			}
+		})
+	}
+}
