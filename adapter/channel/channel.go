@@ -159,8 +159,9 @@ func (h *Hop) FaultEnvelopeFor(err error, sessionID string, element xml.Name) []
 	return out
 }
 
-// Call signs doc, POSTs it to url and authenticates the answer. A SOAP Fault answer is returned
-// as a *fault.Error with the fault's code (as sent by the peer).
+// Call signs doc, POSTs it to url and authenticates the answer. An authentic SOAP Fault answer
+// is returned as a *fault.Error with the fault's code (as sent by the peer), with the Incoming;
+// an unreachable peer is ROUTE_UNAVAILABLE, an answer that is not authentic ROUTE_BAD_ANSWER.
 func (h *Hop) Call(ctx context.Context, url string, doc *etree.Document) (*Incoming, error) {
 	out, err := h.Sign(doc)
 	if err != nil {
@@ -193,19 +194,20 @@ func (h *Hop) Post(ctx context.Context, url string, out []byte) (*Incoming, erro
 	}
 	in, err := h.Receive(ctx, raw)
 	if err != nil {
-		// An answer that is not an authentic envelope: the peer's fault, if it is one, still tells
-		// what happened, but it is not trusted beyond its code.
+		// An answer that is not an authentic envelope is the peer's failure, not the caller's:
+		// ROUTE_BAD_ANSWER, with the cause (and the peer's fault code, if it sent a readable
+		// fault) in the chain.
 		if doc, perr := xmlsafe.Parse(raw, h.Limits); perr == nil {
 			if body, cerr := envelope.Check(doc); cerr == nil {
 				if f, ok := envelope.ReadFault(body); ok {
-					return nil, fault.Wrap(f.Code(), err, "unauthenticated fault from %s", url)
+					return nil, fault.Wrap(fault.RouteBadAnswer, f.Err(), "unauthenticated fault from %s (HTTP %d): %v", url, resp.StatusCode, err)
 				}
 			}
 		}
-		if resp.StatusCode >= 500 && fault.CodeOf(err) == fault.XMLMalformed {
+		if resp.StatusCode >= 500 {
 			return nil, fault.Wrap(fault.RouteUnavailable, err, "%s answered HTTP %d", url, resp.StatusCode)
 		}
-		return nil, err
+		return nil, fault.Wrap(fault.RouteBadAnswer, err, "answer from %s (HTTP %d)", url, resp.StatusCode)
 	}
 	if f, ok := envelope.ReadFault(in.Body); ok {
 		return in, f.Err()

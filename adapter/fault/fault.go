@@ -76,6 +76,7 @@ const (
 	AuthUnknownSender Code = "AUTH_UNKNOWN_SENDER"
 	AuthBadPassword   Code = "AUTH_BAD_PASSWORD"
 	RouteUnavailable  Code = "ROUTE_UNAVAILABLE"
+	RouteBadAnswer    Code = "ROUTE_BAD_ANSWER"
 )
 
 // ГЦВП services (adapter/provider, adapter/services): refusals of the regulations.
@@ -135,6 +136,7 @@ var texts = map[Code]Text{
 	AuthUnknownSender: {"Жіберуші тіркелмеген", "Отправитель не зарегистрирован", "unknown senderId", Client},
 	AuthBadPassword:   {"Жіберушінің құпиясөзі қате", "Неверный пароль отправителя", "wrong sender password", Client},
 	RouteUnavailable:  {"Қызмет берушінің жүйесі қолжетімсіз", "Система поставщика услуги недоступна", "the service provider is unavailable", Server},
+	RouteBadAnswer:    {"Қызмет берушінің жауабы оқылмады немесе расталмады", "Ответ поставщика услуги не читается или не подтверждён", "the peer's answer is unreadable or not authentic", Server},
 
 	SvcIINInvalid:       {"ЖСН қате", "ИИН указан неверно", "IIN is malformed", Client},
 	SvcIINNotFound:      {"ЖСН «ЗТМО» ААЖ-да табылмады", "ИИН не найден в АИС ГЦВП", "IIN not found in the ГЦВП system", Client},

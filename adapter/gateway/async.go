@@ -358,7 +358,7 @@ func (g *Gateway) deliver(ctx context.Context, q store.QueuedMessage, recipient 
 	defer cancel()
 	ans, err := g.hop.Call(ctx, recipient.PushURL, doc)
 	if ans != nil && !slices.Contains(recipient.Certs, channel.Fingerprint(ans.Cert)) {
-		return fault.New(fault.CertSenderMismatch, "the acknowledgement is signed by %q, not by %q", ans.Cert.Subject.CommonName, recipient.ID)
+		return fault.Wrap(fault.RouteBadAnswer, fault.New(fault.CertSenderMismatch, "the acknowledgement is signed by %q, not by %q", ans.Cert.Subject.CommonName, recipient.ID), "push")
 	}
 	if err != nil {
 		return err

@@ -179,7 +179,7 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	}
 	ans, err := g.hop.Call(ctx, route.URL, doc)
 	if ans != nil && !slices.Contains(route.ProviderCerts, channel.Fingerprint(ans.Cert)) {
-		return nil, fault.New(fault.CertSenderMismatch, "answer for %q is signed by %q, not by the provider", route.ServiceID, ans.Cert.Subject.CommonName)
+		return nil, fault.Wrap(fault.RouteBadAnswer, fault.New(fault.CertSenderMismatch, "answer for %q is signed by %q, not by the provider", route.ServiceID, ans.Cert.Subject.CommonName), "provider")
 	}
 	if err != nil {
 		return nil, err // the provider's fault (its code is kept) or an unreachable provider

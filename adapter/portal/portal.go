@@ -7,7 +7,6 @@ package portal
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"slices"
 	"time"
 
@@ -90,7 +89,7 @@ func (c *Client) Submit(ctx context.Context, serviceID string, signed *etree.Ele
 	}
 	in, err := c.Hop.Post(ctx, c.GatewayURL, out)
 	if in != nil && !slices.Contains(c.Gateways, channel.Fingerprint(in.Cert)) {
-		return nil, fault.New(fault.CertSenderMismatch, "the answer is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
+		return nil, fault.Wrap(fault.RouteBadAnswer, fault.New(fault.CertSenderMismatch, "the answer is signed by %q, not by the gateway", in.Cert.Subject.CommonName), "gateway")
 	}
 	if err != nil {
 		return nil, err
@@ -112,10 +111,10 @@ func (c *Client) readAnswer(resp *envelope.SyncResponse) (*Answer, error) {
 	}
 	v, err := c.Results.VerifyElement(resp.Data)
 	if err != nil {
-		return nil, fmt.Errorf("portal: ГЦВП's signature on the answer: %w", err)
+		return nil, fault.Wrap(fault.RouteBadAnswer, err, "ГЦВП's signature on the answer")
 	}
 	if !slices.Contains(c.Providers, channel.Fingerprint(v.Cert)) {
-		return nil, fault.New(fault.CertSenderMismatch, "the answer's document is signed by %q, not by ГЦВП", v.Cert.Subject.CommonName)
+		return nil, fault.Wrap(fault.RouteBadAnswer, fault.New(fault.CertSenderMismatch, "the answer's document is signed by %q, not by ГЦВП", v.Cert.Subject.CommonName), "document")
 	}
 	a.Document, a.Signer = v.Element, v.Cert
 	switch v.Element.Tag {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"errors"
 	"crypto/x509"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/shepgate/shepgate/adapter/channel"
 	"github.com/shepgate/shepgate/adapter/envelope"
+	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/portal"
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/adapter/xmlsafe"
@@ -263,4 +265,15 @@ func postXML(t *testing.T, url string, body []byte) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	return resp, out
+}
+
+// hasCode reports whether a *fault.Error with the code is anywhere in err's chain.
+func hasCode(err error, c fault.Code) bool {
+	for err != nil {
+		if fe, ok := err.(*fault.Error); ok && fe.Code == c {
+			return true
+		}
+		err = errors.Unwrap(err)
+	}
+	return false
 }

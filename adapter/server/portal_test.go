@@ -136,8 +136,9 @@ func TestPortalRejectsForgedAnswers(t *testing.T) {
 			doc, _ := portalRequest(wsdl.ServiceBasicPensionInfo, "880512310210")
 			s.signer(t, pki.NameConsumerGood).SignElement(doc)
 			ans, err := client.Submit(context.Background(), wsdl.ServiceBasicPensionInfo, doc)
-			if fault.CodeOf(err) != c.want {
-				t.Fatalf("got %+v, %v; want %s", ans, err, c.want)
+			// The answer is the peer's failure (ROUTE_BAD_ANSWER), with the cause in the chain.
+			if fault.CodeOf(err) != fault.RouteBadAnswer || !hasCode(err, c.want) {
+				t.Fatalf("got %+v, %v; want %s caused by %s", ans, err, fault.RouteBadAnswer, c.want)
 			}
 		})
 	}

@@ -174,7 +174,7 @@ func TestThroughGateway(t *testing.T) {
 			scenario: &scenario.Scenario{Fault: &scenario.Fault{Kind: scenario.KindDown}}},
 		{name: "global http-500", number: numValid, wantCode: fault.RouteUnavailable, global: &scenario.Fault{Kind: scenario.KindHTTP500}},
 		{name: "global close", number: numValid, wantCode: fault.RouteUnavailable, global: &scenario.Fault{Kind: scenario.KindClose}},
-		{name: "global malformed-xml", number: numValid, wantCode: fault.XMLMalformed, global: &scenario.Fault{Kind: scenario.KindMalformedXML}},
+		{name: "global malformed-xml", number: numValid, wantCode: fault.RouteBadAnswer, global: &scenario.Fault{Kind: scenario.KindMalformedXML}},
 		{name: "global timeout", number: numValid, wantCode: fault.RouteUnavailable, global: &scenario.Fault{Kind: scenario.KindTimeout}},
 		{name: "global soap-fault after a delay", number: numValid, wantCode: "ENIS_DOWN", slow: 200 * time.Millisecond,
 			global: &scenario.Fault{Kind: scenario.KindSOAPFault, Code: "ENIS_DOWN", Delay: scenario.Duration(200 * time.Millisecond)}},

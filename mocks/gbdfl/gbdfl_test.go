@@ -220,7 +220,7 @@ func TestThroughGateway(t *testing.T) {
 		{name: "global timeout", iin: iinLiving, wantCode: fault.RouteUnavailable, global: &scenario.Fault{Kind: scenario.KindTimeout}},
 		// The gateway reports an answer that is not XML with the XML parser's code; see the report
 		// on adapter/gateway (a provider's broken answer is not the client's fault).
-		{name: "global malformed-xml", iin: iinLiving, wantCode: fault.XMLMalformed, global: &scenario.Fault{Kind: scenario.KindMalformedXML}},
+		{name: "global malformed-xml", iin: iinLiving, wantCode: fault.RouteBadAnswer, global: &scenario.Fault{Kind: scenario.KindMalformedXML}},
 		{name: "global soap-fault", iin: iinUnknown, wantCode: "GBDFL_DOWN",
 			global: &scenario.Fault{Kind: scenario.KindSOAPFault, Code: "GBDFL_DOWN", Detail: "all down"}},
 	}
