@@ -88,6 +88,14 @@ const (
 	SvcRequestInvalid   Code = "SVC_REQUEST_INVALID"
 )
 
+// ГЦВП services 9 (SIK issuance) and 10 (pension-fund statement): refusals of Order 485-ө-м.
+const (
+	SvcRequestNumberReused Code = "SVC_REQUEST_NUMBER_REUSED"
+	SvcPeriodInvalid       Code = "SVC_PERIOD_INVALID"
+	SvcNoMovements         Code = "SVC_NO_MOVEMENTS"
+	SvcNotOperator         Code = "SVC_NOT_OPERATOR"
+)
+
 // Internal.
 const (
 	Internal Code = "INTERNAL"
@@ -143,6 +151,11 @@ var texts = map[Code]Text{
 	SvcSIKNotRegistered: {"ӘЖК тіркелмеген", "СИК не зарегистрирован", "no SIK is registered for the IIN", Client},
 	SvcNoPaymentInfo:    {"Төлемдер туралы ақпарат жоқ", "Сведения о выплатах отсутствуют", "no information on payments", Client},
 	SvcRequestInvalid:   {"Сұрау салу қате толтырылған", "Запрос заполнен неверно", "service request is invalid", Client},
+
+	SvcRequestNumberReused: {"Сұрау салу нөмірі басқа сұрау салуда қолданылған", "Номер запроса уже использован в другом запросе", "the request number was already used for another request", Client},
+	SvcPeriodInvalid:       {"Кезең қате көрсетілген", "Период указан неверно", "the statement period is invalid", Client},
+	SvcNoMovements:         {"Көрсетілген кезеңде салымшы қаражатының түсуі және қозғалысы туралы ақпарат жоқ", "Сведения о поступлении и движении средств вкладчика за указанный период отсутствуют", "no receipts or movements of the contributor's funds in the period", Client},
+	SvcNotOperator:         {"Қол қоюшы ХҚКО-ның тіркелген операторы емес", "Подписавший не является зарегистрированным оператором ЦОН", "the signer is not a registered ЦОН operator", Client},
 
 	Internal: {"Ішкі қате", "Внутренняя ошибка", "internal error", Server},
 }
