@@ -35,6 +35,16 @@ type Config struct {
 	Gateways []string
 	// MaxAge and MaxFuture bound messageDate (defaults 5 minutes and 1 minute).
 	MaxAge, MaxFuture time.Duration
+	// GatewayAsyncURL is the gateway's async channel, where answers go as RESPONSEs; SenderID
+	// and Password are ГЦВП's credentials there. Empty: the provider serves the sync channel only.
+	GatewayAsyncURL    string
+	SenderID, Password string
+	// Lease is how long a worker holds a request before another may take it over (default 1
+	// minute): the time after which a request interrupted by a crash is processed again.
+	Lease time.Duration
+	// AfterStep, when set, is called after each recorded step (a test hook: `serve --test-mode`
+	// uses it to crash the process mid-request).
+	AfterStep func(requestID string, step services.Step)
 }
 
 // Provider is the ГЦВП role.
@@ -44,6 +54,7 @@ type Provider struct {
 	cfg      Config
 	services map[string]services.Service
 	log      *slog.Logger
+	wake     chan struct{}
 }
 
 // New returns a Provider serving svcs.
@@ -57,7 +68,10 @@ func New(cfg Config, hop *channel.Hop, st store.Store, svcs ...services.Service)
 	if cfg.MaxFuture <= 0 {
 		cfg.MaxFuture = time.Minute
 	}
-	p := &Provider{hop: hop, store: st, cfg: cfg, services: map[string]services.Service{}, log: hop.Logger}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	p := &Provider{hop: hop, store: st, cfg: cfg, services: map[string]services.Service{}, log: hop.Logger, wake: make(chan struct{}, 1)}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -67,9 +81,10 @@ func New(cfg Config, hop *channel.Hop, st store.Store, svcs ...services.Service)
 	return p, nil
 }
 
-// Register mounts the provider's endpoint on e.
+// Register mounts the provider's endpoints on e: the sync channel and the async push endpoint.
 func (p *Provider) Register(e *echo.Echo) {
 	e.POST(SyncPath, p.handleSync)
+	e.POST(AsyncPath, p.handleAsync)
 }
 
 func (p *Provider) handleSync(c echo.Context) error {
@@ -125,8 +140,22 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 	if req.Data == nil {
 		return nil, session, fault.New(fault.MsgInvalid, "requestData/data holds no document")
 	}
-	ans, err := svc.Handle(ctx, &services.Request{ServiceID: req.Info.ServiceId, MessageID: req.Info.MessageId, Document: req.Data})
+	doc, err := envelope.SerializeElement(req.Data)
 	if err != nil {
+		return nil, session, err
+	}
+	// The sync channel's requests are recorded like the async ones (audit trail, steps); the
+	// record's ID is the sender's messageId, which the replay check made unique.
+	id := "sync:" + req.SenderID() + ":" + req.Info.MessageId
+	if _, err := p.store.AcceptRequest(ctx, store.ServiceRequest{ID: id, ServiceID: req.Info.ServiceId, Sender: req.SenderID(), Mode: store.ModeSync,
+		Channel: channelOf(req.Data.Tag), Document: doc, Accepted: t, Deadline: t.Add(DefaultDeadline)}); err != nil {
+		return nil, session, err
+	}
+	ans, err := svc.Handle(ctx, &services.Request{ServiceID: req.Info.ServiceId, MessageID: req.Info.MessageId, Document: req.Data,
+		Steps: &stepSink{st: p.store, attempt: 1, after: p.cfg.AfterStep, id: id}})
+	if err != nil {
+		// The sender will retry with a new messageId; this record keeps the failure.
+		_ = p.store.FinishSyncRequest(ctx, id, store.RequestAnswer{StatusCode: string(fault.CodeOf(err)), StatusMessage: err.Error()}, now())
 		return nil, session, err
 	}
 	resp := &envelope.SyncResponse{
@@ -138,13 +167,19 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 		},
 		Data: ans.Document,
 	}
-	doc, err := envelope.BuildSyncResponse(resp)
+	rdoc, err := envelope.BuildSyncResponse(resp)
 	if err != nil {
 		return nil, session, err
 	}
-	out, err := p.hop.Sign(doc)
+	out, err := p.hop.Sign(rdoc)
 	if err != nil {
 		return nil, session, err
+	}
+	if answer, err := envelope.SerializeElement(ans.Document); err == nil {
+		if err := p.store.FinishSyncRequest(ctx, id, store.RequestAnswer{Document: answer, StatusCode: ans.StatusCode, StatusMessage: ans.StatusMessage,
+			RefusalCode: string(ans.Refusal), RequestNumber: ans.RequestNumber, IIN: ans.IIN, MessageID: resp.Info.MessageId}, now()); err != nil {
+			p.log.Warn("cannot record the answer", "request", id, "err", err)
+		}
 	}
 	p.log.Info("request answered", "session", session, "service", req.Info.ServiceId,
 		"messageId", req.Info.MessageId, "status", ans.StatusCode)

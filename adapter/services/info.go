@@ -186,7 +186,7 @@ func (s *InfoService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 		return nil, err
 	}
 	d.logger().Info("service answered", "service", s.id, "request", number, "outcome", dec.Outcome)
-	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage}, nil
+	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage, RequestNumber: number, IIN: reqIIN}, nil
 }
 
 // response is the answer of action 11, by the approved form.

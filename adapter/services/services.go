@@ -56,6 +56,9 @@ type Answer struct {
 	StatusMessage string
 	// Refusal is the refusal code when the document is a Refusal, "" for a result.
 	Refusal fault.Code
+	// RequestNumber and IIN identify the request once its document was verified ("" before).
+	RequestNumber string
+	IIN           string
 }
 
 // Service is one e-service.
@@ -136,7 +139,8 @@ func (d *Deps) refuse(serviceID, requestNumber, iinValue string, step Step, err 
 		return nil, serr
 	}
 	d.logger().Info("service refused", "service", serviceID, "request", requestNumber, "step", step, "code", code, "err", err)
-	return &Answer{Document: el, StatusCode: string(code), StatusMessage: truncate(t.KK+" / "+t.RU, 250), Refusal: code}, nil
+	return &Answer{Document: el, StatusCode: string(code), StatusMessage: truncate(t.KK+" / "+t.RU, 250), Refusal: code,
+		RequestNumber: requestNumber, IIN: iinValue}, nil
 }
 
 func truncate(s string, n int) string {

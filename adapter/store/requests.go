@@ -36,6 +36,9 @@ type Requests interface {
 	Unanswered(ctx context.Context, limit int) ([]ServiceRequest, error)
 	// MarkAnswered records that the answer reached the gateway (with its messageId there).
 	MarkAnswered(ctx context.Context, id, answerMessageID string, at time.Time) error
+	// FinishSyncRequest records the answer of a sync-channel request, already sent (ANSWERED),
+	// or its failure (FAILED, when a.Document is empty).
+	FinishSyncRequest(ctx context.Context, id string, a RequestAnswer, at time.Time) error
 	// AddStep records one step of a request's flow.
 	AddStep(ctx context.Context, s RequestStep) error
 	// Steps returns a request's steps in the order they ended.
@@ -47,6 +50,13 @@ const (
 	RequestAccepted = "ACCEPTED"
 	RequestDone     = "DONE"
 	RequestAnswered = "ANSWERED"
+	RequestFailed   = "FAILED"
+)
+
+// Request modes: how the answer travels.
+const (
+	ModeAsync = "async" // the worker processes it and answers with a RESPONSE
+	ModeSync  = "sync"  // the sync channel's handler answers it in the HTTP exchange
 )
 
 // ServiceRequest is a request ГЦВП accepted.
@@ -55,7 +65,9 @@ type ServiceRequest struct {
 	ID        string
 	ServiceID string
 	Sender    string
-	Channel   string // PORTAL or CON
+	// Mode is ModeAsync (default) or ModeSync; only async requests are claimed by the worker.
+	Mode    string
+	Channel string // PORTAL or CON
 	// Document is the business document as received (signed), serialized.
 	Document []byte
 	// RequestNumber and IIN are known once the document's signature is verified.
@@ -84,6 +96,8 @@ type RequestAnswer struct {
 	RequestNumber string
 	IIN           string
 	Completed     time.Time
+	// MessageID is the messageId the answer went out with (sync requests).
+	MessageID string
 }
 
 // RequestStep is one recorded step of a request.
@@ -135,18 +149,22 @@ var _ = register(
 		norm_ms    BIGINT NOT NULL DEFAULT 0
 	)`},
 	Migration{204, `CREATE INDEX request_steps_request ON request_steps (request_id, ended_at)`},
+	Migration{205, `ALTER TABLE service_requests ADD COLUMN mode TEXT NOT NULL DEFAULT 'async'`},
 )
 
 const requestColumns = `id, service_id, sender, channel, document, request_number, iin, state, attempts, next_attempt,
 	lease_until, last_error, accepted_at, deadline_at, answer, status_code, status_message, refusal_code, completed_at,
-	answer_message_id, updated_at`
+	answer_message_id, updated_at, mode`
 
 // AcceptRequest implements Requests.
 func (s *SQL) AcceptRequest(ctx context.Context, r ServiceRequest) (ServiceRequest, error) {
+	if r.Mode == "" {
+		r.Mode = ModeAsync
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO service_requests (id, service_id, sender, channel, document, state,
-		next_attempt, accepted_at, deadline_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $7) ON CONFLICT (id) DO NOTHING`,
-		r.ID, r.ServiceID, r.Sender, r.Channel, string(r.Document), RequestAccepted, r.Accepted.UnixMilli(), r.Deadline.UnixMilli())
+		next_attempt, accepted_at, deadline_at, updated_at, mode)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $7, $9) ON CONFLICT (id) DO NOTHING`,
+		r.ID, r.ServiceID, r.Sender, r.Channel, string(r.Document), RequestAccepted, r.Accepted.UnixMilli(), r.Deadline.UnixMilli(), r.Mode)
 	if err != nil {
 		return ServiceRequest{}, fmt.Errorf("store: accept request: %w", err)
 	}
@@ -198,8 +216,8 @@ func (s *SQL) ClaimRequest(ctx context.Context, now time.Time, lease time.Durati
 		var id string
 		var oldLease int64
 		err := s.db.QueryRowContext(ctx, `SELECT id, lease_until FROM service_requests
-			WHERE state = $1 AND next_attempt <= $2 AND lease_until <= $2 ORDER BY next_attempt, accepted_at LIMIT 1`,
-			RequestAccepted, now.UnixMilli()).Scan(&id, &oldLease)
+			WHERE state = $1 AND mode = $3 AND next_attempt <= $2 AND lease_until <= $2 ORDER BY next_attempt, accepted_at LIMIT 1`,
+			RequestAccepted, now.UnixMilli(), ModeAsync).Scan(&id, &oldLease)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ServiceRequest{}, false, nil
 		}
@@ -251,8 +269,8 @@ func (s *SQL) CompleteRequest(ctx context.Context, id string, a RequestAnswer, a
 
 // Unanswered implements Requests.
 func (s *SQL) Unanswered(ctx context.Context, limit int) ([]ServiceRequest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM service_requests WHERE state = $1 ORDER BY completed_at LIMIT $2`,
-		RequestDone, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM service_requests WHERE state = $1 AND mode = $3 ORDER BY completed_at LIMIT $2`,
+		RequestDone, limit, ModeAsync)
 	if err != nil {
 		return nil, fmt.Errorf("store: unanswered requests: %w", err)
 	}
@@ -265,6 +283,23 @@ func (s *SQL) MarkAnswered(ctx context.Context, id, answerMessageID string, at t
 		WHERE id = $1 AND state = $5`, id, RequestAnswered, answerMessageID, at.UnixMilli(), RequestDone)
 	if err != nil {
 		return fmt.Errorf("store: mark answered: %w", err)
+	}
+	return nil
+}
+
+// FinishSyncRequest implements Requests.
+func (s *SQL) FinishSyncRequest(ctx context.Context, id string, a RequestAnswer, at time.Time) error {
+	state := RequestAnswered
+	if len(a.Document) == 0 {
+		state = RequestFailed
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE service_requests SET state = $2, answer = $3, status_code = $4, status_message = $5,
+		refusal_code = $6, request_number = $7, iin = $8, completed_at = $9, answer_message_id = $10, updated_at = $9
+		WHERE id = $1 AND state = $11 AND mode = $12`,
+		id, state, string(a.Document), a.StatusCode, a.StatusMessage, a.RefusalCode, a.RequestNumber, a.IIN, at.UnixMilli(),
+		a.MessageID, RequestAccepted, ModeSync)
+	if err != nil {
+		return fmt.Errorf("store: finish sync request: %w", err)
 	}
 	return nil
 }
@@ -310,7 +345,7 @@ func scanRequests(rows *sql.Rows) ([]ServiceRequest, error) {
 		var next, lease, accepted, deadline, completed, updated int64
 		if err := rows.Scan(&r.ID, &r.ServiceID, &r.Sender, &r.Channel, &doc, &r.RequestNumber, &r.IIN, &r.State, &r.Attempts,
 			&next, &lease, &r.LastError, &accepted, &deadline, &answer, &r.Answer.StatusCode, &r.Answer.StatusMessage,
-			&r.Answer.RefusalCode, &completed, &r.AnswerMessageID, &updated); err != nil {
+			&r.Answer.RefusalCode, &completed, &r.AnswerMessageID, &updated, &r.Mode); err != nil {
 			return nil, fmt.Errorf("store: scan request: %w", err)
 		}
 		r.Document, r.Answer.Document = []byte(doc), []byte(answer)
