@@ -27,6 +27,8 @@ type Client struct {
 	Hop *channel.Hop
 	// GatewayURL is the gateway's sync channel, e.g. http://127.0.0.1:8080/shep/sync.
 	GatewayURL string
+	// AsyncURL is the gateway's async channel, e.g. http://127.0.0.1:8080/shep/async.
+	AsyncURL string
 	// SenderID and Password are the portal's credentials at the gateway.
 	SenderID, Password string
 	// Gateways are the fingerprints of the gateway's certificates.

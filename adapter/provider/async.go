@@ -132,7 +132,10 @@ func (p *Provider) RunWorker(ctx context.Context) {
 			if !ok {
 				break
 			}
-			p.work(ctx, r)
+			// The item in hand is finished even when ctx ends (a graceful stop).
+			item, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			p.work(item, r)
+			cancel()
 		}
 		p.answerPending(ctx)
 		select {

@@ -277,3 +277,15 @@ func hasCode(err error, c fault.Code) bool {
 	}
 	return false
 }
+
+// eventually waits (at most 10 s) for cond, which other goroutines make true a moment later.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

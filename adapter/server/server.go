@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,7 +37,11 @@ import (
 	"github.com/shepgate/shepgate/adapter/store"
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/adapter/xmlsafe"
+	"github.com/shepgate/shepgate/mocks/enis"
+	"github.com/shepgate/shepgate/mocks/gbdfl"
 	"github.com/shepgate/shepgate/mocks/nuc"
+	"github.com/shepgate/shepgate/mocks/scenario"
+	"github.com/shepgate/shepgate/wsdl"
 )
 
 // Roles that a process can run.
@@ -45,13 +50,18 @@ const (
 	RoleGateway  = "gateway"
 	RoleProvider = "provider"
 	RolePortal   = "portal"
+	RoleGBDFL    = "gbdfl"
+	RoleENIS     = "enis"
 )
 
 // AllRoles is the default: everything in one process.
-var AllRoles = []string{RoleNUC, RoleGateway, RoleProvider, RolePortal}
+var AllRoles = []string{RoleNUC, RoleGBDFL, RoleENIS, RoleGateway, RoleProvider, RolePortal}
 
-// PortalSenderID is the senderId of the portal (ПЭП) at the gateway.
-const PortalSenderID = "EGOV_PORTAL"
+// Participants' senderIds at the gateway.
+const (
+	PortalSenderID = "EGOV_PORTAL"
+	GCVPSenderID   = "GCVP"
+)
 
 // Config configures a process.
 type Config struct {
@@ -74,6 +84,20 @@ type Config struct {
 	StatusTimeout time.Duration
 	// Limits bound every parsed message; zero fields take xmlsafe's defaults.
 	Limits xmlsafe.Limits
+	// TestMode mounts the mocks' admin API (/admin/mocks/...) and allows test hooks. Off by
+	// default: never in production.
+	TestMode bool
+	// Scenarios is a mock scenario file (mocks/scenario's format) loaded at start ("" none).
+	Scenarios string
+	// Lease is how long ГЦВП's worker holds a request before it may be taken over; default 1
+	// minute (after a crash, a request is processed again when its lease runs out).
+	Lease time.Duration
+	// gbdflDirectory and enisDirectory answer the mocks (set up from the fixtures and the
+	// synthetic population).
+	gbdflDirectory gbdfl.Directory
+	enisDirectory  enis.Directory
+	// AfterStep is a test hook called after every recorded step of ГЦВП's flows (TestMode only).
+	AfterStep func(requestID string, step services.Step)
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -90,6 +114,12 @@ type Server struct {
 	NUC *nuc.NUC
 	// Credentials are the portal's credentials at the gateway.
 	Credentials Credentials
+	// GCVPCredentials are ГЦВП's credentials at the gateway (it answers on the async channel and
+	// queries ГБД ФЛ and ЕНИС).
+	GCVPCredentials Credentials
+	// GBDFL and ENIS are the mocks when their roles run, nil otherwise.
+	GBDFL *gbdfl.GBDFL
+	ENIS  *enis.ENIS
 
 	cfg  Config
 	echo *echo.Echo
@@ -98,6 +128,10 @@ type Server struct {
 	http *http.Server
 	ln   net.Listener
 	done chan error
+	// stopWork ends the background loops (async pusher, ГЦВП worker); workDone counts them.
+	workCtx  context.Context
+	stopWork context.CancelFunc
+	workDone sync.WaitGroup
 	// stopPurge ends the replay-record purge loop; purged is closed when it has ended.
 	stopPurge, purged chan struct{}
 	log               *slog.Logger
@@ -143,7 +177,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	s := &Server{URL: strings.TrimRight(cfg.PublicURL, "/"), cfg: cfg, ln: ln, log: cfg.Logger, done: make(chan error, 1)}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	s.workCtx, s.stopWork = workCtx, stopWork
 	if err := s.setup(ctx); err != nil {
+		stopWork()
+		s.workDone.Wait()
 		ln.Close()
 		if s.Store != nil {
 			s.Store.Close()
@@ -188,9 +226,11 @@ func (s *Server) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	if s.Credentials, err = loadCredentials(filepath.Join(cfg.DataDir, "credentials.json")); err != nil {
+	creds, err := loadCredentials(filepath.Join(cfg.DataDir, "credentials.json"))
+	if err != nil {
 		return err
 	}
+	s.Credentials, s.GCVPCredentials = creds[PortalSenderID], creds[GCVPSenderID]
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -212,43 +252,72 @@ func (s *Server) setup(ctx context.Context) error {
 		s.NUC.Register(e)
 	}
 	verifier := &wssec.Verifier{Roots: p.Roots(), Intermediates: p.Intermediates()}
+	gwCert, _ := p.Cert(pki.NameGateway)
+	gateways := []string{channel.Fingerprint(gwCert)}
+	var regs []*scenario.Registry
+	if has(RoleGBDFL) {
+		hop, err := s.hop("gbdfl", pki.NameGBDFL, verifier, status)
+		if err != nil {
+			return err
+		}
+		s.GBDFL = gbdfl.New(gbdfl.Options{Hop: hop, Gateways: gateways, Store: s.Store, Directory: cfg.gbdflDirectory, Logger: hop.Logger})
+		s.GBDFL.Register(e)
+		s.hops[gbdfl.SyncPath] = hop
+		regs = append(regs, s.GBDFL.Scenarios())
+	}
+	if has(RoleENIS) {
+		hop, err := s.hop("enis", pki.NameENIS, verifier, status)
+		if err != nil {
+			return err
+		}
+		s.ENIS = enis.New(enis.Options{Hop: hop, Gateways: gateways, Store: s.Store, Directory: cfg.enisDirectory, Logger: hop.Logger})
+		s.ENIS.Register(e)
+		s.hops[enis.SyncPath] = hop
+		regs = append(regs, s.ENIS.Scenarios())
+	}
+	if cfg.Scenarios != "" {
+		if err := scenario.LoadFile(cfg.Scenarios, regs...); err != nil {
+			return fmt.Errorf("server: scenarios: %w", err)
+		}
+	}
+	admin, err := scenario.NewAdmin(scenario.AdminOptions{Enabled: cfg.TestMode, Logger: s.log}, regs...)
+	if err != nil {
+		return err
+	}
+	admin.Register(e)
 	if has(RoleGateway) {
 		hop, err := s.hop("gateway", pki.NameGateway, verifier, status)
 		if err != nil {
 			return err
 		}
-		portalCert, _ := p.Cert(pki.NamePortal)
-		gcvpCert, _ := p.Cert(pki.NameGCVP)
-		routes := []gateway.Route{}
-		for _, svc := range services.InfoServices(nil) {
-			routes = append(routes, gateway.Route{ServiceID: svc.ID(), URL: s.URL + provider.SyncPath,
-				ProviderCerts: []string{channel.Fingerprint(gcvpCert)}})
-		}
-		g, err := gateway.New(gateway.Config{
-			Senders: []gateway.Sender{{ID: s.Credentials.SenderID, Password: gateway.HashPassword(s.Credentials.Password),
-				Certs: []string{channel.Fingerprint(portalCert)}}},
-			Routes: routes,
-		}, hop, s.Store)
+		g, err := gateway.New(s.gatewayConfig(), hop, s.Store)
 		if err != nil {
 			return err
 		}
 		g.Register(e)
 		s.hops[gateway.SyncPath] = hop
+		s.hops[gateway.AsyncPath] = hop
+		s.background(g.RunPusher)
 	}
 	if has(RoleProvider) {
 		hop, err := s.hop("provider", pki.NameGCVP, verifier, status)
 		if err != nil {
 			return err
 		}
-		gwCert, _ := p.Cert(pki.NameGateway)
 		deps := &services.Deps{Store: s.Store, Consumers: verifier, Status: status, Signer: hop.Signer, Logger: s.log}
-		pr, err := provider.New(provider.Config{Gateways: []string{channel.Fingerprint(gwCert)}}, hop, s.Store,
-			services.InfoServices(deps)...)
+		pcfg := provider.Config{Gateways: gateways, GatewayAsyncURL: s.URL + gateway.AsyncPath,
+			SenderID: s.GCVPCredentials.SenderID, Password: s.GCVPCredentials.Password, Lease: cfg.Lease}
+		if cfg.TestMode {
+			pcfg.AfterStep = cfg.AfterStep
+		}
+		pr, err := provider.New(pcfg, hop, s.Store, gcvpServices(deps)...)
 		if err != nil {
 			return err
 		}
 		pr.Register(e)
 		s.hops[provider.SyncPath] = hop
+		s.hops[provider.AsyncPath] = hop
+		s.background(pr.RunWorker)
 	}
 	if has(RolePortal) {
 		client, err := s.PortalClient(s.URL + gateway.SyncPath)
@@ -256,7 +325,7 @@ func (s *Server) setup(ctx context.Context) error {
 			return err
 		}
 		ids := []string{}
-		for _, svc := range services.InfoServices(nil) {
+		for _, svc := range gcvpServices(nil) {
 			ids = append(ids, svc.ID())
 		}
 		(&portal.Handler{Client: client, Services: ids, Logger: s.log.With("role", "portal")}).Register(e)
@@ -327,7 +396,7 @@ func NewPortalClient(p *pki.PKI, gw string, cr Credentials, lim xmlsafe.Limits, 
 	gcvpCert, _ := p.Cert(pki.NameGCVP)
 	return &portal.Client{
 		Hop:        &channel.Hop{Name: "portal", Signer: &wssec.Signer{Key: key, Cert: cert}, Verifier: v, Limits: lim, Logger: log},
-		GatewayURL: gw, SenderID: cr.SenderID, Password: cr.Password,
+		GatewayURL: gw, AsyncURL: strings.TrimSuffix(gw, gateway.SyncPath) + gateway.AsyncPath, SenderID: cr.SenderID, Password: cr.Password,
 		Gateways: []string{channel.Fingerprint(gwCert)}, Results: v, Providers: []string{channel.Fingerprint(gcvpCert)},
 	}, nil
 }
@@ -360,6 +429,10 @@ func (s *Server) purgeLoop() {
 func (s *Server) Shutdown(ctx context.Context) error {
 	close(s.stopPurge)
 	<-s.purged
+	// The background loops finish the item in hand and stop; then the HTTP server finishes the
+	// requests in flight.
+	s.stopWork()
+	s.workDone.Wait()
 	err := s.http.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
@@ -373,37 +446,81 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Done returns a channel that receives the serve loop's error when it stops.
 func (s *Server) Done() <-chan error { return s.done }
 
-func loadCredentials(path string) (Credentials, error) {
-	var c Credentials
+// loadCredentials reads the participants' credentials (portal, ГЦВП), creating what is missing.
+func loadCredentials(path string) (map[string]Credentials, error) {
+	creds := map[string]Credentials{}
 	raw, err := os.ReadFile(path)
-	if err == nil {
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return c, fmt.Errorf("server: %s: %w", path, err)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &creds); err != nil {
+			return nil, fmt.Errorf("server: %s: %w", path, err)
 		}
-		return c, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("server: credentials: %w", err)
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return c, fmt.Errorf("server: credentials: %w", err)
+	changed := false
+	for _, id := range []string{PortalSenderID, GCVPSenderID} {
+		if c := creds[id]; c.SenderID == "" || c.Password == "" {
+			creds[id] = Credentials{SenderID: id, Password: randomPassword()}
+			changed = true
+		}
 	}
-	c = Credentials{SenderID: PortalSenderID, Password: randomPassword()}
-	raw, _ = json.MarshalIndent(c, "", "  ")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		return c, fmt.Errorf("server: write credentials: %w", err)
+	if changed {
+		raw, _ = json.MarshalIndent(creds, "", "  ")
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			return nil, fmt.Errorf("server: write credentials: %w", err)
+		}
 	}
-	return c, nil
+	return creds, nil
 }
 
-// LoadCredentials reads the portal credentials that a process created in dataDir.
+// LoadCredentials reads the portal's credentials that a process created in dataDir.
 func LoadCredentials(dataDir string) (Credentials, error) {
-	var c Credentials
-	raw, err := os.ReadFile(filepath.Join(dataDir, "credentials.json"))
+	path := filepath.Join(dataDir, "credentials.json")
+	if _, err := os.Stat(path); err != nil {
+		return Credentials{}, fmt.Errorf("credentials: %w (start `shepgate serve --data %s` once first)", err, dataDir)
+	}
+	creds, err := loadCredentials(path)
 	if err != nil {
-		return c, fmt.Errorf("credentials: %w (start `shepgate serve --data %s` once first)", err, dataDir)
+		return Credentials{}, err
 	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("credentials: %w", err)
+	return creds[PortalSenderID], nil
+}
+
+// background runs fn until Shutdown.
+func (s *Server) background(fn func(context.Context)) {
+	s.workDone.Add(1)
+	go func() {
+		defer s.workDone.Done()
+		fn(s.workCtx)
+	}()
+}
+
+// gatewayConfig registers the participants and routes the services.
+func (s *Server) gatewayConfig() gateway.Config {
+	fp := func(name string) []string {
+		c, _ := s.PKI.Cert(name)
+		return []string{channel.Fingerprint(c)}
 	}
-	return c, nil
+	cfg := gateway.Config{Senders: []gateway.Sender{
+		{ID: s.Credentials.SenderID, Password: gateway.HashPassword(s.Credentials.Password), Certs: fp(pki.NamePortal)},
+		{ID: s.GCVPCredentials.SenderID, Password: gateway.HashPassword(s.GCVPCredentials.Password), Certs: fp(pki.NameGCVP),
+			PushURL: s.URL + provider.AsyncPath},
+	}}
+	for _, svc := range gcvpServices(nil) {
+		cfg.Routes = append(cfg.Routes, gateway.Route{ServiceID: svc.ID(), URL: s.URL + provider.SyncPath,
+			ProviderCerts: fp(pki.NameGCVP), Recipient: s.GCVPCredentials.SenderID})
+	}
+	cfg.Routes = append(cfg.Routes,
+		gateway.Route{ServiceID: wsdl.ServiceGbdflPersonByIIN, URL: s.URL + gbdfl.SyncPath, ProviderCerts: fp(pki.NameGBDFL)},
+		gateway.Route{ServiceID: wsdl.ServiceEnisPowerOfAttorney, URL: s.URL + enis.SyncPath, ProviderCerts: fp(pki.NameENIS)},
+	)
+	return cfg
+}
+
+// gcvpServices are the ГЦВП services this process offers.
+func gcvpServices(d *services.Deps) []services.Service {
+	return services.InfoServices(d)
 }
 
 // Issuer returns a certificate's issuer from the PKI (for callers that check status).
