@@ -44,6 +44,10 @@
 // errors; ExtractBarcodes reads the QR images back out of a PDF made by Render without
 // external tools; VerifyPDF does both and checks the signature with wssec.
 //
-// A typical answer of services 1–9 (about 4–5 KB signed) takes 2 barcodes; a statement takes
-// about one barcode per 20–25 rows.
+// Sizes (tests, RSA-2048 test PKI): an answer of services 1–9 or a refusal is about 3.5 KB
+// signed and takes 3 barcodes (the certificate and the signature value, 2 KB of Base64, do
+// not compress) on a one-page PDF of about 75 KB, most of it the two font subsets. A
+// statement takes one barcode per about 35 rows: 1000 rows are 420 KB of signed XML, 28
+// barcodes and a 29-page PDF of about 480 KB, rendered in about 0.4 s and verified back
+// (ExtractBarcodes, Join, signature) in about 0.15 s on a 2-core EPYC.
 package resultdoc

@@ -225,8 +225,8 @@ func pdfText(t testing.TB, doc []byte) []string {
 	return pages
 }
 
-// streamsOf inflates the streams of the objects whose dictionary has key.
-func cidToGID(t *testing.T, doc []byte) [][]byte {
+// cidToGID returns the inflated CIDToGIDMap of every CID font, by its BaseFont name.
+func cidToGID(t *testing.T, doc []byte) map[string][]byte {
 	t.Helper()
 	objs, err := scanObjects(doc)
 	if err != nil {
@@ -236,7 +236,7 @@ func cidToGID(t *testing.T, doc []byte) [][]byte {
 	for _, o := range objs {
 		byNum[o.num] = o
 	}
-	var maps [][]byte
+	maps := map[string][]byte{}
 	for _, o := range objs {
 		ref, ok := o.dict()["CIDToGIDMap"].(pdfRef)
 		if !ok {
@@ -250,7 +250,8 @@ func cidToGID(t *testing.T, doc []byte) [][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		maps = append(maps, m)
+		name, _ := o.dict()["BaseFont"].(pdfName)
+		maps[string(name)] = m
 	}
 	return maps
 }

@@ -3,9 +3,11 @@ package resultdoc
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,20 +132,24 @@ func TestEveryLetterHasAGlyph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	maps := cidToGID(t, out)
-	if len(maps) != 2 {
-		t.Fatalf("%d UTF-8 fonts, want 2 (regular and bold)", len(maps))
+	fonts := cidToGID(t, out)
+	if len(fonts) != 2 || fonts["utf8dejavuB"] == nil {
+		t.Fatalf("fonts %v, want utf8dejavu and utf8dejavuB", slices.Collect(maps.Keys(fonts)))
 	}
-	regular := maps[0]
-	if len(maps[1]) > len(regular) {
-		regular = maps[1]
-	}
+	regular := fonts["utf8dejavu"]
 	for _, r := range doc.IssuingOfficeKk + doc.IssuingOfficeRu {
 		if r == ' ' {
 			continue
 		}
 		if 2*int(r)+1 >= len(regular) || regular[2*r] == 0 && regular[2*r+1] == 0 {
 			t.Errorf("%q (U+%04X) has no glyph in the embedded font", r, r)
+		}
+	}
+	// Bold: the title and the person's names.
+	bold := fonts["utf8dejavuB"]
+	for _, r := range titleSIK.kk + doc.Person.MiddleName {
+		if r != ' ' && bold[2*r] == 0 && bold[2*r+1] == 0 {
+			t.Errorf("%q (U+%04X) has no glyph in the embedded bold font", r, r)
 		}
 	}
 	// The ToUnicode maps are the conforming ones.
@@ -431,5 +437,25 @@ func TestBarcodesKeepTheExactBytes(t *testing.T) {
 	var el *etree.Element = ver.Signature.Element
 	if el.Tag != "Refusal" {
 		t.Errorf("verified element %s", el.Tag)
+	}
+}
+
+// Values the font cannot show, control characters and unbreakable strings neither panic nor
+// break the layout.
+func TestHostileValues(t *testing.T) {
+	doc := statement(3)
+	doc.Person.LastName = "😀 ТЕСТ\x01\tОВ"
+	doc.Row[0].Sender = strings.Repeat("Ж", 300)
+	doc.Row[1].Recipient = "\u202E right-to-left override"
+	doc.Row[2].Status = strings.Repeat("ұзын-мәртебе", 20)
+	signed := sign(t, doc)
+	out, err := Render(doc, signed, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(pdfText(t, out), "")
+	containsAll(t, "hostile", text, "\uFFFD ТЕСТ\uFFFD ОВ")
+	if _, err := VerifyPDF(out, verifier(t)); err != nil {
+		t.Fatal(err)
 	}
 }
