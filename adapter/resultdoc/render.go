@@ -60,7 +60,6 @@ type renderer struct {
 	left     float64
 	width    float64
 	pageH    float64
-	landscap bool
 }
 
 // Render draws the result document doc — a *gcvp.InfoResponse (services 1–8), a
@@ -231,7 +230,7 @@ func (r *renderer) start(title bi, unique, request string, issued soap.XSDDateTi
 		orient, m = "L", marginLand
 	}
 	pdf := fpdf.New(orient, "mm", "A4", "")
-	r.pdf, r.title, r.unique, r.request, r.landscap = pdf, title, clean(unique), clean(request), landscape
+	r.pdf, r.title, r.unique, r.request = pdf, title, clean(unique), clean(request)
 	r.issued, r.hasTime = dateTimeOf(issued, r.opts.Location)
 	pdf.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
 	pdf.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
