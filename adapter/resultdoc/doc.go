@@ -31,8 +31,8 @@
 // the ЭЦП of ГЦВП". Here it is the signed document itself — the exact bytes of the business
 // document with its enveloped XMLDSig and the signer's certificate in KeyInfo — not a summary:
 // ГЦВП signs once, and the verifier checks that very signature and gets the whole document
-// to compare with the printed text. Barcodes compresses it with raw DEFLATE (XML of Cyrillic
-// text shrinks 5–10 times), cuts it into ChunkBytes-byte pieces and writes each as
+// to compare with the printed text. Barcodes compresses it with raw DEFLATE (a statement's
+// rows shrink about 15 times), cuts it into ChunkBytes-byte pieces and writes each as
 //
 //	SHEPGATE-QR1 <n>/<N> <ID> <Base45 data>
 //

@@ -49,17 +49,17 @@ const (
 
 // renderer draws one document.
 type renderer struct {
-	pdf      *fpdf.Fpdf
-	opts     Options
-	title    bi
-	unique   string // the document's unique number, if it has one
-	request  string // the request number
-	issued   time.Time
-	hasTime  bool
-	setID    string
-	left     float64
-	width    float64
-	pageH    float64
+	pdf     *fpdf.Fpdf
+	opts    Options
+	title   bi
+	unique  string // the document's unique number, if it has one
+	request string // the request number
+	issued  time.Time
+	hasTime bool
+	setID   string
+	left    float64
+	width   float64
+	pageH   float64
 }
 
 // Render draws the result document doc — a *gcvp.InfoResponse (services 1–8), a
