@@ -21,6 +21,8 @@ type Queue interface {
 	// Waiting returns up to limit messages in ON_DELIVERY for a recipient (its pull), filtered by
 	// serviceID, correlationID and messageID when they are not empty, oldest first.
 	Waiting(ctx context.Context, recipient, serviceID, correlationID, messageID string, limit int) ([]QueuedMessage, error)
+	// Correlated returns every message correlated with a message id (its answers), oldest first.
+	Correlated(ctx context.Context, correlationID string) ([]QueuedMessage, error)
 	// SetDelivery records a delivery attempt's result: the new state, the next attempt time (for
 	// ON_DELIVERY) and the last error ("" when none).
 	SetDelivery(ctx context.Context, id, state string, next time.Time, lastError string, at time.Time) error
@@ -158,6 +160,15 @@ func (s *SQL) Waiting(ctx context.Context, recipient, serviceID, correlationID, 
 		ORDER BY created_at, id LIMIT $6`, recipient, StateOnDelivery, serviceID, correlationID, messageID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: waiting messages: %w", err)
+	}
+	return scanQueued(rows)
+}
+
+// Correlated implements Queue.
+func (s *SQL) Correlated(ctx context.Context, correlationID string) ([]QueuedMessage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+queueColumns+` FROM async_messages WHERE correlation_id = $1 ORDER BY created_at, id`, correlationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: correlated messages: %w", err)
 	}
 	return scanQueued(rows)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/portal"
 	"github.com/shepgate/shepgate/adapter/server"
 	"github.com/shepgate/shepgate/adapter/services"
+	"github.com/shepgate/shepgate/adapter/store"
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/adapter/xmlsafe"
 	"github.com/shepgate/shepgate/wsdl"
@@ -53,6 +54,46 @@ type summary struct {
 	SessionID     string `json:"sessionId,omitempty"`
 	ResultSigner  string `json:"resultSigner,omitempty"`
 	ResultFile    string `json:"resultFile,omitempty"`
+	Channel       string `json:"channel"`
+	// RequestID is the ШЭП messageId of the REQUEST (async channel): ГЦВП's handle.
+	RequestID string `json:"requestId,omitempty"`
+	// Steps are the steps ГЦВП recorded for the request (read from the local store).
+	Steps []stepSummary `json:"steps,omitempty"`
+}
+
+// stepSummary is one recorded step.
+type stepSummary struct {
+	Step       string `json:"step"`
+	NameKK     string `json:"nameKk,omitempty"`
+	NameRU     string `json:"nameRu,omitempty"`
+	Attempt    int    `json:"attempt"`
+	StartedAt  string `json:"startedAt"`
+	DurationMS int64  `json:"durationMs"`
+	NormMS     int64  `json:"normMs,omitempty"`
+	Outcome    string `json:"outcome"`
+	Code       string `json:"code,omitempty"`
+}
+
+// recordedSteps reads ГЦВП's steps of a request from the store in dataDir (the CLI runs beside
+// the server it plays the consumer of); none when the store cannot be read.
+func recordedSteps(ctx context.Context, dataDir, id string) []stepSummary {
+	st, err := store.OpenSQLite(ctx, filepath.Join(dataDir, "shepgate.db"))
+	if err != nil {
+		return nil
+	}
+	defer st.Close()
+	steps, err := st.Steps(ctx, id)
+	if err != nil {
+		return nil
+	}
+	out := make([]stepSummary, 0, len(steps))
+	for _, s := range steps {
+		info, _ := services.InfoOf(services.Step(s.Step))
+		out = append(out, stepSummary{Step: s.Step, NameKK: info.NameKK, NameRU: info.NameRU, Attempt: s.Attempt,
+			StartedAt: s.Started.Format(time.RFC3339Nano), DurationMS: s.Ended.Sub(s.Started).Milliseconds(),
+			NormMS: s.NormMS, Outcome: s.Outcome, Code: s.Code})
+	}
+	return out
 }
 
 func clientRequest(args []string, stdout, stderr io.Writer) error {
@@ -66,6 +107,7 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory to write the signed result into")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the answer")
 	envOnly := fs.Bool("envelope-only", false, "print the signed SOAP envelope instead of sending it (to post it with curl)")
+	channelName := fs.String("channel", "async", "ШЭП channel: async (REQUEST, then wait for the RESPONSE, as the portal does) or sync")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -122,8 +164,19 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	sum := summary{RequestNumber: number, ServiceID: *service, IIN: *iinValue, SignedAs: name}
-	ans, err := client.Submit(ctx, *service, doc)
+	sum := summary{RequestNumber: number, ServiceID: *service, IIN: *iinValue, SignedAs: name, Channel: *channelName}
+	var ans *portal.Answer
+	switch *channelName {
+	case "sync":
+		ans, err = client.Submit(ctx, *service, doc)
+	case "async":
+		sum.RequestID, err = client.SendAsync(ctx, *service, doc)
+		if err == nil {
+			ans, err = client.Await(ctx, *service, sum.RequestID, 200*time.Millisecond)
+		}
+	default:
+		return usagef("--channel must be async or sync, not %q", *channelName)
+	}
 	if err != nil {
 		sum.Status = "FAULT"
 		sum.RefusalCode = string(fault.CodeOf(err))
@@ -144,6 +197,9 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 		if sum.ResultFile, err = writeResult(*out, number, ans.Document); err != nil {
 			return err
 		}
+	}
+	if sum.RequestID != "" {
+		sum.Steps = recordedSteps(ctx, *data, sum.RequestID)
 	}
 	printJSON(stdout, sum)
 	return nil

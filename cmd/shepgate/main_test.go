@@ -125,14 +125,16 @@ func TestClientRequest(t *testing.T) {
 		s.Shutdown(ctx)
 	}()
 	outDir := t.TempDir()
-	cases := []struct{ iin, as, field, want string }{
-		{"880512310210", "", "outcome", "ASSIGNED"},
-		{"951103420437", "", "outcome", "REFUSED"},
-		{"790227333112", "", "refusalCode", "CERT_REVOKED"},
-		{"880512310210", "consumer-ec", "refusalCode", "CERT_IIN_MISMATCH"},
+	cases := []struct{ channel, iin, as, outcome, refusal, lastStep string }{
+		{"async", "880512310210", "", "ASSIGNED", "", "A11_ANSWER"},
+		{"sync", "880512310210", "", "ASSIGNED", "", ""},
+		{"async", "951103420437", "", "REFUSED", "", "A11_ANSWER"},
+		{"async", "790227333112", "", "", "CERT_REVOKED", "A6_CERT_STATUS"},
+		{"sync", "880512310210", "consumer-ec", "", "CERT_IIN_MISMATCH", ""},
 	}
 	for _, c := range cases {
-		args := []string{"client", "request", "--service", "GCVP_BASIC_PENSION_INFO", "--iin", c.iin, "--server", s.URL, "--data", data, "--out", outDir}
+		args := []string{"client", "request", "--service", "GCVP_BASIC_PENSION_INFO", "--iin", c.iin, "--server", s.URL,
+			"--data", data, "--out", outDir, "--channel", c.channel}
 		if c.as != "" {
 			args = append(args, "--as", c.as)
 		}
@@ -140,14 +142,19 @@ func TestClientRequest(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d %s %s", c.iin, code, out, errs)
 		}
-		var sum map[string]string
+		var sum summary
 		if err := json.Unmarshal([]byte(out), &sum); err != nil {
 			t.Fatalf("summary is not JSON: %v\n%s", err, out)
 		}
-		if sum[c.field] != c.want {
-			t.Errorf("%s: %s=%q, want %q\n%s", c.iin, c.field, sum[c.field], c.want, out)
+		if sum.Outcome != c.outcome || sum.RefusalCode != c.refusal || sum.Channel != c.channel {
+			t.Errorf("%s/%s: outcome %q refusal %q, want %q %q\n%s", c.channel, c.iin, sum.Outcome, sum.RefusalCode, c.outcome, c.refusal, out)
 		}
-		if code, o, e := shepgate(t, "verify", "--roots", filepath.Join(data, "pki", "roots.pem"), sum["resultFile"]); code != 0 || !strings.Contains(o, "ЗТМО") {
+		if c.lastStep != "" {
+			if len(sum.Steps) == 0 || sum.Steps[len(sum.Steps)-1].Step != c.lastStep || sum.Steps[0].NameKK == "" || sum.Steps[0].NameRU == "" {
+				t.Errorf("%s: steps %+v, want the last to be %s, with names", c.iin, sum.Steps, c.lastStep)
+			}
+		}
+		if code, o, e := shepgate(t, "verify", "--roots", filepath.Join(data, "pki", "roots.pem"), sum.ResultFile); code != 0 || !strings.Contains(o, "ЗТМО") {
 			t.Errorf("saved result does not verify as ГЦВП's: %d %s %s", code, o, e)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/certstatus"
 	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/server"
+	"github.com/shepgate/shepgate/adapter/services"
 	"github.com/shepgate/shepgate/mocks/nuc"
 )
 
@@ -26,7 +27,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	data := fs.String("data", "./var", "data directory (store, test PKI, credentials)")
-	roles := fs.String("roles", strings.Join(server.AllRoles, ","), "roles to run: nuc, gateway, provider, portal")
+	roles := fs.String("roles", strings.Join(server.AllRoles, ","), "roles to run: "+strings.Join(server.AllRoles, ", "))
+	testMode := fs.Bool("test-mode", false, "mount the mocks' admin API and allow test hooks (never in production)")
+	scenarios := fs.String("scenarios", "", "mock scenario file to load at start (see mocks/scenario)")
+	lease := fs.Duration("lease", time.Minute, "how long ГЦВП's worker holds a request before another may take it over (after a crash)")
+	crashAfter := fs.String("crash-after-step", "", "test mode only: exit the process (status 70) right after ГЦВП records this step, to test recovery")
 	fixtures := fs.String("fixtures", "", "fixture people to load into the ГЦВП store (default "+defaultFixtures+" when present)")
 	publicURL := fs.String("public-url", "", "base URL others reach this process at (default http://ADDR)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -37,6 +42,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 0 {
 		return usagef("serve takes no arguments, got %q", fs.Args())
+	}
+	if *crashAfter != "" && !*testMode {
+		return usagef("--crash-after-step needs --test-mode")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -60,10 +68,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s, err := server.Start(ctx, server.Config{
+	cfg := server.Config{
 		Addr: *addr, DataDir: *data, Roles: strings.Split(*roles, ","), Fixtures: fx,
 		PublicURL: *publicURL, Logger: log, StatusPolicy: pol, StatusTimeout: *statusTimeout,
-	})
+		TestMode: *testMode, Scenarios: *scenarios, Lease: *lease,
+	}
+	if *crashAfter != "" {
+		cfg.AfterStep = func(requestID string, step services.Step) {
+			if string(step) == *crashAfter {
+				log.Warn("test hook: crashing after step", "request", requestID, "step", step)
+				os.Exit(70)
+			}
+		}
+	}
+	s, err := server.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
