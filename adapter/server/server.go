@@ -31,6 +31,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/fixtures"
 	"github.com/shepgate/shepgate/adapter/gateway"
 	"github.com/shepgate/shepgate/adapter/pki"
+	"github.com/shepgate/shepgate/adapter/population"
 	"github.com/shepgate/shepgate/adapter/portal"
 	"github.com/shepgate/shepgate/adapter/provider"
 	"github.com/shepgate/shepgate/adapter/services"
@@ -57,6 +58,9 @@ const (
 // AllRoles is the default: everything in one process.
 var AllRoles = []string{RoleNUC, RoleGBDFL, RoleENIS, RoleGateway, RoleProvider, RolePortal}
 
+// DefaultPopulationSize is the synthetic population's size unless configured.
+const DefaultPopulationSize = 1000
+
 // Participants' senderIds at the gateway.
 const (
 	PortalSenderID = "EGOV_PORTAL"
@@ -78,6 +82,11 @@ type Config struct {
 	Roles []string
 	// Fixtures is a fixture file loaded into the ГЦВП store at start ("" loads none).
 	Fixtures string
+	// PopulationSeed and PopulationSize select the synthetic population (adapter/population)
+	// that fills ГЦВП's store and the ГБД ФЛ and ЕНИС mocks beside the fixture people; size 0
+	// means DefaultPopulationSize, a negative size none.
+	PopulationSeed int64
+	PopulationSize int
 	// StatusPolicy is the НУЦ check policy; default certstatus.HardFail.
 	StatusPolicy certstatus.Policy
 	// StatusTimeout bounds one OCSP or CRL fetch; default certstatus.DefaultTimeout.
@@ -117,6 +126,8 @@ type Server struct {
 	// GCVPCredentials are ГЦВП's credentials at the gateway (it answers on the async channel and
 	// queries ГБД ФЛ and ЕНИС).
 	GCVPCredentials Credentials
+	// Population is the synthetic population behind ГЦВП's store and the mocks.
+	Population *population.Population
 	// GBDFL and ENIS are the mocks when their roles run, nil otherwise.
 	GBDFL *gbdfl.GBDFL
 	ENIS  *enis.ENIS
@@ -217,14 +228,8 @@ func (s *Server) setup(ctx context.Context) error {
 	if s.Store, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "shepgate.db")); err != nil {
 		return err
 	}
-	if cfg.Fixtures != "" {
-		f, err := fixtures.Read(cfg.Fixtures)
-		if err != nil {
-			return err
-		}
-		if err := f.Load(ctx, s.Store); err != nil {
-			return err
-		}
+	if err := s.loadPeople(ctx); err != nil {
+		return err
 	}
 	creds, err := loadCredentials(filepath.Join(cfg.DataDir, "credentials.json"))
 	if err != nil {
@@ -485,6 +490,49 @@ func LoadCredentials(dataDir string) (Credentials, error) {
 		return Credentials{}, err
 	}
 	return creds[PortalSenderID], nil
+}
+
+// loadPeople fills ГЦВП's store and the mocks' registers with the fixture people and the
+// synthetic population (the population never reuses a fixture IIN or SIK).
+func (s *Server) loadPeople(ctx context.Context) error {
+	var extra []gbdfl.Person
+	var reserved []string
+	if s.cfg.Fixtures != "" {
+		f, err := fixtures.Read(s.cfg.Fixtures)
+		if err != nil {
+			return err
+		}
+		if err := f.Load(ctx, s.Store); err != nil {
+			return err
+		}
+		for _, fp := range f.People {
+			p, err := gbdfl.FromFixture(fp)
+			if err != nil {
+				return fmt.Errorf("server: fixture %s in ГБД ФЛ: %w", fp.IIN, err)
+			}
+			extra = append(extra, p)
+			reserved = append(reserved, fp.IIN, fp.SIK)
+		}
+		for _, a := range f.Absent {
+			reserved = append(reserved, a.IIN)
+		}
+	}
+	size := s.cfg.PopulationSize
+	if size == 0 {
+		size = DefaultPopulationSize
+	}
+	seed := s.cfg.PopulationSeed
+	if seed == 0 {
+		seed = 1
+	}
+	pop := population.Generate(population.Options{Seed: seed, Size: max(size, 0), Reserved: reserved})
+	if err := pop.Load(ctx, s.Store); err != nil {
+		return fmt.Errorf("server: population: %w", err)
+	}
+	s.Population = pop
+	s.cfg.gbdflDirectory = gbdfl.PopulationDirectory(pop, time.Time{}, extra...)
+	s.cfg.enisDirectory = enis.PopulationDirectory(pop, time.Time{})
+	return nil
 }
 
 // background runs fn until Shutdown.

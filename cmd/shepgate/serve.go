@@ -31,6 +31,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	testMode := fs.Bool("test-mode", false, "mount the mocks' admin API and allow test hooks (never in production)")
 	scenarios := fs.String("scenarios", "", "mock scenario file to load at start (see mocks/scenario)")
 	lease := fs.Duration("lease", time.Minute, "how long ГЦВП's worker holds a request before another may take it over (after a crash)")
+	popSeed := fs.Int64("population-seed", 1, "seed of the synthetic population (ГЦВП's store, ГБД ФЛ, ЕНИС)")
+	popSize := fs.Int("population-size", server.DefaultPopulationSize, "persons in the synthetic population (-1: none)")
 	crashAfter := fs.String("crash-after-step", "", "test mode only: exit the process (status 70) right after ГЦВП records this step, to test recovery")
 	fixtures := fs.String("fixtures", "", "fixture people to load into the ГЦВП store (default "+defaultFixtures+" when present)")
 	publicURL := fs.String("public-url", "", "base URL others reach this process at (default http://ADDR)")
@@ -71,7 +73,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	cfg := server.Config{
 		Addr: *addr, DataDir: *data, Roles: strings.Split(*roles, ","), Fixtures: fx,
 		PublicURL: *publicURL, Logger: log, StatusPolicy: pol, StatusTimeout: *statusTimeout,
-		TestMode: *testMode, Scenarios: *scenarios, Lease: *lease,
+		TestMode: *testMode, Scenarios: *scenarios, Lease: *lease, PopulationSeed: *popSeed, PopulationSize: *popSize,
 	}
 	if *crashAfter != "" {
 		cfg.AfterStep = func(requestID string, step services.Step) {
