@@ -355,3 +355,43 @@ func TestCalendarDate(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// TestDocumentsValidate checks the requests and every kind of answer of services 9 and 10
+// against gcvp.wsdl's schema, signatures included.
+func TestDocumentsValidate(t *testing.T) {
+	f := newFixture(t)
+	conReq := stmtRequest("V-3", iinGood, gcvp.ChannelCON)
+	rep, paper := gcvp.IIN(iinEC), gcvp.Flag(true)
+	conReq.Representative = &gcvp.Representative{Iin: &rep, LastName: "ЖҰМАҒАЛИЕВА", FirstName: "ӘЙГЕРІМ"}
+	conReq.PowerOfAttorney = &gcvp.PowerOfAttorney{Number: "N-1", IssueDate: day("2025-03-01")}
+	conReq.Document = []*gcvp.SubmittedDocument{{Kind: "IDENTITY_DOCUMENT", PaperPresented: &paper}}
+	docs := []struct {
+		svc Service
+		doc *etree.Element
+	}{
+		{SikService(f.deps), signed(t, pki.NameConsumerGood, sikRequest("V-1", iinGood, false))},
+		{SikService(f.deps), signed(t, pki.NameOperator1, sikRequest("V-1b", iinOperator, false))},
+		{StatementService(f.deps), signed(t, pki.NameConsumerGood, stmtRequest("V-2", iinGood, gcvp.ChannelPORTAL))},
+		{StatementService(f.deps), signed(t, pki.NameOperator1, conReq)},
+		{StatementService(f.deps), signed(t, pki.NameConsumerEC, stmtRequest("V-4", iinEC, gcvp.ChannelPORTAL))},
+	}
+	for i, d := range docs {
+		if err := validateGCVP(d.doc); err != nil {
+			t.Errorf("request %d: %v", i, err)
+		}
+		ans := mustSubmit(t, d.svc, d.doc)
+		if err := validateGCVP(ans.Document); err != nil {
+			t.Errorf("answer %d (%s): %v", i, ans.Document.Tag, err)
+		}
+	}
+}
+
+func validateGCVP(el *etree.Element) error {
+	doc := etree.NewDocument()
+	doc.SetRoot(el.Copy())
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		return err
+	}
+	return wsdl.Validate(raw, "gcvp")
+}
