@@ -98,9 +98,9 @@ var _ = describe(
 	StepInfo{StepStmtCONAnswer, "Анықтаманы қалыптастыру, ЗТМО ЭЦҚ-сымен қол қою және ХҚКО АЖ-ға жіберу", "Формирование справки, подписание ЭЦП ГЦВП и отправка в ИС ЦОН", 10 * time.Second},
 )
 
-// PensionSystemStart is the first day of Kazakhstan's accumulative pension system (1 January
+// pensionSystemStart is the first day of Kazakhstan's accumulative pension system (1 January
 // 1998): a statement period cannot begin before it.
-var PensionSystemStart = time.Date(1998, time.January, 1, 0, 0, 0, 0, time.UTC)
+var pensionSystemStart = time.Date(1998, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // PensionFundStatementService is service 10: information on receipts and movements of an
 // accumulative pension fund contributor's funds, through the portal or a ЦОН.
@@ -296,9 +296,9 @@ func (s *PensionFundStatementService) checkRequest(req *gcvp.StatementRequest, r
 		return from, to, fault.New(fault.SvcPeriodInvalid, "periodFrom and periodTo are required dates")
 	case from.After(to):
 		return from, to, fault.New(fault.SvcPeriodInvalid, "periodFrom %s is after periodTo %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
-	case from.Before(PensionSystemStart):
+	case from.Before(pensionSystemStart):
 		return from, to, fault.New(fault.SvcPeriodInvalid, "periodFrom %s is before the accumulative pension system began (%s)",
-			from.Format(time.DateOnly), PensionSystemStart.Format(time.DateOnly))
+			from.Format(time.DateOnly), pensionSystemStart.Format(time.DateOnly))
 	case to.After(today):
 		return from, to, fault.New(fault.SvcPeriodInvalid, "periodTo %s is in the future (today is %s)", to.Format(time.DateOnly), today.Format(time.DateOnly))
 	}
