@@ -91,6 +91,10 @@ type Config struct {
 	StatusPolicy certstatus.Policy
 	// StatusTimeout bounds one OCSP or CRL fetch; default certstatus.DefaultTimeout.
 	StatusTimeout time.Duration
+	// NUCValidity is how long the НУЦ mock's OCSP answers and CRLs are valid (their
+	// nextUpdate), hence how long they are cached; default nuc.DefaultValidity. Testers who
+	// steer the mock set it short so that a change is seen at once.
+	NUCValidity time.Duration
 	// Limits bound every parsed message; zero fields take xmlsafe's defaults.
 	Limits xmlsafe.Limits
 	// TestMode mounts the mocks' admin API (/admin/mocks/...) and allows test hooks. Off by
@@ -252,14 +256,15 @@ func (s *Server) setup(ctx context.Context) error {
 	}
 	status := certstatus.New(certstatus.Options{HTTP: statusHTTP, Policy: cfg.StatusPolicy, Logger: s.log, URLRewrite: s.rewrite(p.BaseURL())})
 	has := func(r string) bool { return slices.Contains(cfg.Roles, r) }
+	var regs []*scenario.Registry
 	if has(RoleNUC) {
-		s.NUC = nuc.New(p, nuc.Options{Logger: s.log})
+		s.NUC = nuc.New(p, nuc.Options{Logger: s.log, Validity: cfg.NUCValidity, CRLValidity: cfg.NUCValidity})
 		s.NUC.Register(e)
+		regs = append(regs, s.NUC.Scenarios())
 	}
 	verifier := &wssec.Verifier{Roots: p.Roots(), Intermediates: p.Intermediates()}
 	gwCert, _ := p.Cert(pki.NameGateway)
 	gateways := []string{channel.Fingerprint(gwCert)}
-	var regs []*scenario.Registry
 	if has(RoleGBDFL) {
 		hop, err := s.hop("gbdfl", pki.NameGBDFL, verifier, status)
 		if err != nil {

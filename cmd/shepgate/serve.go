@@ -31,6 +31,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	testMode := fs.Bool("test-mode", false, "mount the mocks' admin API and allow test hooks (never in production)")
 	scenarios := fs.String("scenarios", "", "mock scenario file to load at start (see mocks/scenario)")
 	lease := fs.Duration("lease", time.Minute, "how long ГЦВП's worker holds a request before another may take it over (after a crash)")
+	nucValidity := fs.Duration("nuc-validity", 10*time.Minute, "how long the НУЦ mock's OCSP answers and CRLs are valid, hence cached (set it short when steering the mock)")
 	popSeed := fs.Int64("population-seed", 1, "seed of the synthetic population (ГЦВП's store, ГБД ФЛ, ЕНИС)")
 	popSize := fs.Int("population-size", server.DefaultPopulationSize, "persons in the synthetic population (-1: none)")
 	crashAfter := fs.String("crash-after-step", "", "test mode only: exit the process (status 70) right after ГЦВП records this step, to test recovery")
@@ -74,6 +75,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		Addr: *addr, DataDir: *data, Roles: strings.Split(*roles, ","), Fixtures: fx,
 		PublicURL: *publicURL, Logger: log, StatusPolicy: pol, StatusTimeout: *statusTimeout,
 		TestMode: *testMode, Scenarios: *scenarios, Lease: *lease, PopulationSeed: *popSeed, PopulationSize: *popSize,
+		NUCValidity: *nucValidity,
 	}
 	if *crashAfter != "" {
 		cfg.AfterStep = func(requestID string, step services.Step) {

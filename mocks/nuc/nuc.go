@@ -37,6 +37,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -44,6 +46,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,6 +55,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shepgate/shepgate/adapter/pki"
+	"github.com/shepgate/shepgate/mocks/scenario"
 )
 
 // Defaults of Options.
@@ -72,6 +76,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives request logs (Debug) and steering changes (Info); default slog.Default().
 	Logger *slog.Logger
+	// Scenarios steer the mock over the admin API and from scenario files (see Spec); nil
+	// means an empty registry.
+	Scenarios *scenario.Registry
 }
 
 // State is a certificate status as the mock reports it.
@@ -190,6 +197,9 @@ func New(p *pki.PKI, opts Options) *NUC {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Scenarios == nil {
+		opts.Scenarios = scenario.New(Spec(opts.Logger))
 	}
 	n := &NUC{p: p, opts: opts, log: opts.Logger.With("component", "nuc-mock"), overrides: map[string]Status{}}
 	// The responder of a CA: an OCSP-role entry issued by it, else the CA itself.
@@ -317,9 +327,106 @@ func normSerial(s string) (string, error) {
 	return v.Text(16), nil
 }
 
-// wait applies the latency and outage of a service; it reports whether the request is answered
-// (false after writing a 503 or when the client went away).
+// Scenarios returns the mock's scenario registry (per-certificate statuses, global faults).
+func (n *NUC) Scenarios() *scenario.Registry { return n.opts.Scenarios }
+
+// MockName is the mock's name in the admin API and in scenario files.
+const MockName = "nuc"
+
+// Scenario outcomes of a certificate (key: its serial number in lower-case hex).
+const (
+	OutcomeGood    = "good"
+	OutcomeRevoked = "revoked"
+	OutcomeUnknown = "unknown"
+)
+
+// RevokedData is the optional data of a revoked scenario.
+type RevokedData struct {
+	// Reason is an RFC 5280 CRLReason name such as keyCompromise (default unspecified).
+	Reason string `json:"reason,omitempty"`
+	// RevokedAt is the revocation time (RFC 3339; default: when the scenario is read).
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
+}
+
+var hexSerial = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+
+// Spec describes the НУЦ mock to mocks/scenario: per-certificate outcomes keyed by serial, and
+// the global faults of mocks/scenario (applied to OCSP, CRL and CA requests; a soap-fault makes
+// the OCSP responder answer internalError). Per-certificate faults are not supported: use the
+// global fault.
+func Spec(log *slog.Logger) scenario.Spec {
+	return scenario.Spec{
+		Name: MockName,
+		Outcomes: []scenario.Outcome{
+			{Name: OutcomeGood, Description: "OCSP good, not on the CRL"},
+			{Name: OutcomeRevoked, Description: "OCSP revoked (data: reason, revokedAt), on the CRL"},
+			{Name: OutcomeUnknown, Description: "OCSP unknown"},
+		},
+		ValidateKey: func(key string) error {
+			if !hexSerial.MatchString(key) {
+				return errors.New("a certificate is named by its serial number in lower-case hex without leading zeros (pki.json's serial)")
+			}
+			return nil
+		},
+		ValidateData: func(outcome string, data json.RawMessage) error {
+			if outcome != OutcomeRevoked {
+				return fmt.Errorf("outcome %q takes no data", outcome)
+			}
+			var d RevokedData
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&d); err != nil {
+				return fmt.Errorf("revoked data: %v", err)
+			}
+			if _, ok := pki.ReasonCode(d.Reason); d.Reason != "" && !ok {
+				return fmt.Errorf("reason %q is not an RFC 5280 CRLReason name (keyCompromise, superseded, ...)", d.Reason)
+			}
+			return nil
+		},
+		Logger: log,
+	}
+}
+
+// scenarioStatus returns the status a scenario sets for a serial, if any.
+func (n *NUC) scenarioStatus(serial string) (Status, bool) {
+	sc, ok := n.opts.Scenarios.Get(serial)
+	if !ok {
+		return Status{}, false
+	}
+	switch sc.Outcome {
+	case OutcomeGood:
+		return Status{State: Good}, true
+	case OutcomeUnknown:
+		return Status{State: Unknown}, true
+	case OutcomeRevoked:
+		st := Status{State: Revoked, RevokedAt: n.opts.Now()}
+		var d RevokedData
+		if len(sc.Data) > 0 && json.Unmarshal(sc.Data, &d) == nil {
+			if !d.RevokedAt.IsZero() {
+				st.RevokedAt = d.RevokedAt
+			}
+			st.Reason, _ = pki.ReasonCode(d.Reason)
+		}
+		return st, true
+	}
+	return Status{}, false
+}
+
+// wait applies the latency and outage of a service and the global scenario fault; it reports
+// whether the request is to be answered (false after writing an answer or when the client went
+// away).
 func (n *NUC) wait(c echo.Context, crl bool) (bool, error) {
+	if f, ok := n.opts.Scenarios.Fault(); ok {
+		if n.opts.Scenarios.Inject(c.Response(), c.Request(), f) {
+			return false, nil
+		}
+		if f.Kind == scenario.KindSOAPFault {
+			if crl {
+				return false, c.NoContent(http.StatusInternalServerError)
+			}
+			return false, n.send(c, errorResponse(statusInternalError))
+		}
+	}
 	n.mu.Lock()
 	lat, down := n.latency, n.down
 	if crl {
@@ -657,6 +764,9 @@ func (n *NUC) caOf(id certID) *ca {
 // status returns the current status of serial under CA c: an override, else the index.
 func (n *NUC) status(c *ca, serial *big.Int) Status {
 	s := serial.Text(16)
+	if st, ok := n.scenarioStatus(s); ok {
+		return st
+	}
 	n.mu.Lock()
 	st, ok := n.overrides[s]
 	n.mu.Unlock()
@@ -722,6 +832,13 @@ func (n *NUC) CRL(caName string, delta bool) ([]byte, error) {
 	for k, v := range n.overrides {
 		overrides[k] = v
 	}
+	n.mu.Unlock()
+	for k := range n.opts.Scenarios.All() {
+		if st, ok := n.scenarioStatus(k); ok {
+			overrides[k] = st
+		}
+	}
+	n.mu.Lock()
 	next := big.NewInt(now.Unix())
 	if next.Cmp(n.crlNumber) <= 0 {
 		next.Add(n.crlNumber, big.NewInt(1))
