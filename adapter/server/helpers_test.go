@@ -38,6 +38,8 @@ func start(t *testing.T, opts ...func(*Config)) *Server {
 		DataDir:  t.TempDir(),
 		Fixtures: fixturesPath,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// A small population keeps every start fast; the fixtures carry the expectations.
+		PopulationSize: 50,
 	}
 	for _, o := range opts {
 		o(&cfg)

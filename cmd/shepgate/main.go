@@ -4,7 +4,7 @@
 //	shepgate pki init --dir DIR [--base-url URL] [--alg rsa|ecdsa]
 //	shepgate sign --key FILE --cert FILE IN
 //	shepgate verify --roots FILE [--intermediates FILE] IN
-//	shepgate mock nuc --addr ADDR [--pki DIR]
+//	shepgate mock nuc|gbdfl|enis --addr ADDR [--pki DIR] [--test-mode] [--scenarios FILE]
 //	shepgate client services
 //	shepgate client request --service ID --iin IIN [--as CERT] [--server URL] [--data DIR] [--pki DIR] [--out DIR]
 //
@@ -33,7 +33,7 @@ Usage:
   shepgate pki init --dir DIR [--base-url URL] [--alg rsa|ecdsa]
   shepgate sign --key FILE --cert FILE IN          (signed XML to standard output)
   shepgate verify --roots FILE [--intermediates FILE] IN
-  shepgate mock nuc --addr ADDR [--pki DIR]
+  shepgate mock nuc|gbdfl|enis --addr ADDR [--pki DIR] [--test-mode] [--scenarios FILE]
   shepgate client services
   shepgate client request --service ID --iin IIN [--as CERT] [--server URL] [--data DIR] [--pki DIR] [--out DIR]
 

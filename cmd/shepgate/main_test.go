@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"os/exec"
 	"context"
 	"encoding/json"
 	"io"
@@ -160,5 +162,49 @@ func TestClientRequest(t *testing.T) {
 	}
 	if code, out, _ := shepgate(t, "client", "services"); code != 0 || !strings.Contains(out, "GCVP_BASIC_PENSION_INFO") {
 		t.Fatalf("client services: %d\n%s", code, out)
+	}
+}
+
+// TestMockCommand starts each mock alone, as a conformance tester does, and talks to it.
+func TestMockCommand(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "shepgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	pkiDir := filepath.Join(t.TempDir(), "pki")
+	for _, c := range []struct{ kind, path, want string }{
+		{"nuc", "/nuc/ca/root.crt", ""},
+		{"gbdfl", "/gbdfl/sync?wsdl", "definitions"},
+		{"enis", "/enis/sync?wsdl", "definitions"},
+	} {
+		t.Run(c.kind, func(t *testing.T) {
+			addr := freeAddr(t)
+			cmd := exec.Command(bin, "mock", c.kind, "--addr", addr, "--pki", pkiDir, "--data", t.TempDir(), "--test-mode")
+			cmd.Dir = filepath.Join("..", "..")
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+			waitUp(t, addr)
+			resp, err := http.Get("http://" + addr + c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), c.want) {
+				t.Fatalf("GET %s: %d %.200s", c.path, resp.StatusCode, body)
+			}
+			// The mock's admin API lists it.
+			resp, err = http.Get("http://" + addr + "/admin/mocks/" + c.kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("admin API of %s: %d", c.kind, resp.StatusCode)
+			}
+		})
 	}
 }

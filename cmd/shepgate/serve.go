@@ -11,13 +11,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/shepgate/shepgate/adapter/certstatus"
-	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/server"
 	"github.com/shepgate/shepgate/adapter/services"
-	"github.com/shepgate/shepgate/mocks/nuc"
 )
 
 // defaultFixtures is the fixture file used when it exists (make run starts in the repository).
@@ -112,39 +108,59 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 
 func cmdMock(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("mock needs a kind: nuc")
+		return usagef("mock needs a kind: nuc, gbdfl or enis")
 	}
 	kind := args[0]
+	switch kind {
+	case server.RoleNUC, server.RoleGBDFL, server.RoleENIS:
+	default:
+		return usagef("unknown mock %q (known: nuc, gbdfl, enis)", kind)
+	}
 	fs := newFlags("mock "+kind, stderr)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
-	dir := fs.String("pki", "./var/pki", "test PKI directory (created when missing)")
+	dir := fs.String("pki", "", "test PKI directory (default DATA/pki; created when missing, its certificates then point at this mock for OCSP/CRL)")
+	data := fs.String("data", "./var/mock-"+kind, "data directory (replay records, the store the population is loaded into)")
+	testMode := fs.Bool("test-mode", false, "mount the admin API /admin/mocks/"+kind+"/... to steer the mock")
+	scenarios := fs.String("scenarios", "", "scenario file to load at start (see mocks/scenario)")
+	policy := fs.String("status-policy", "hard", "certificate status of callers when the НУЦ cannot be reached: hard or soft")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	switch kind {
-	case "nuc":
-		p, err := pki.Init(pki.Options{Dir: *dir, BaseURL: "http://" + *addr})
-		if err != nil {
-			return err
-		}
-		e := echo.New()
-		e.HideBanner, e.HidePort = true, true
-		nuc.New(p, nuc.Options{Logger: log}).Register(e)
-		fmt.Fprintf(stdout, "НУЦ mock on http://%s/nuc/ (OCSP: /nuc/ocsp, CRL: /nuc/crl/<ca>.crl)\n", *addr)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		go func() {
-			<-ctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = e.Shutdown(sctx)
-		}()
-		if err := e.Start(*addr); err != nil && ctx.Err() == nil {
-			return err
-		}
-		return nil
-	default:
-		return usagef("unknown mock %q (known: nuc)", kind)
+	pol := certstatus.HardFail
+	if *policy == "soft" {
+		pol = certstatus.SoftFail
+	} else if *policy != "hard" {
+		return usagef("--status-policy must be hard or soft")
 	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fx := ""
+	if _, err := os.Stat(defaultFixtures); err == nil {
+		fx = defaultFixtures
+	}
+	s, err := server.Start(ctx, server.Config{Addr: *addr, DataDir: *data, PKIDir: *dir, Roles: []string{kind},
+		TestMode: *testMode, Scenarios: *scenarios, Fixtures: fx, StatusPolicy: pol, Logger: log})
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case server.RoleNUC:
+		fmt.Fprintf(stdout, "НУЦ mock on %s: OCSP %s/nuc/ocsp, CRL %s/nuc/crl/<ca>.crl, CA %s/nuc/ca/<ca>.crt\n", s.URL, s.URL, s.URL, s.URL)
+	case server.RoleGBDFL:
+		fmt.Fprintf(stdout, "ГБД ФЛ mock on %s/gbdfl/sync (WSDL: ?wsdl); it answers the gateway of the PKI %s\n", s.URL, s.PKI.Dir())
+	case server.RoleENIS:
+		fmt.Fprintf(stdout, "ЕНИС mock on %s/enis/sync (WSDL: ?wsdl); it answers the gateway of the PKI %s\n", s.URL, s.PKI.Dir())
+	}
+	if *testMode {
+		fmt.Fprintf(stdout, "admin API: %s/admin/mocks/%s\n", s.URL, kind)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-s.Done():
+		return fmt.Errorf("mock stopped: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
 }
