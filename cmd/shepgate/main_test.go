@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"net/http"
-	"os/exec"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
