@@ -1,8 +1,8 @@
 // Package pki creates and loads shepgate's test PKI: a stand-in for the Kazakh National
 // Certification Authority (НУЦ РК) with a root, an issuing CA, a delegated OCSP responder, the
-// certificates of the systems on the ШЭП path (ГЦВП, the portal, the gateway, ГБД ФЛ, ЕНИС), a
-// ЦОН operator, consumers in every state the checks must handle (good, revoked, expired, with a
-// wrong IIN, from an untrusted CA) and an untrusted root.
+// certificates of the systems on the ШЭП path (ГЦВП, the portal, the gateway, ГБД ФЛ, ЕНИС, the
+// ЦОН information system), a ЦОН operator, consumers in every state the checks must handle (good,
+// revoked, expired, with a wrong IIN, from an untrusted CA) and an untrusted root.
 //
 // `shepgate pki init --dir DIR` calls Init; `make run` does so on first start. Init never
 // overwrites an existing PKI: when DIR/pki.json exists it loads it.
@@ -104,6 +104,7 @@ const (
 	NameGateway          = "gateway"
 	NameGBDFL            = "gbdfl"
 	NameENIS             = "enis"
+	NameCON              = "con" // the ЦОН information system (ИС ЦОН / ХҚКО АЖ), НАО «Правительство для граждан»
 	NameOperator1        = "operator-1"
 	NameConsumerGood     = "consumer-good"
 	NameConsumerEC       = "consumer-ec"
@@ -473,6 +474,7 @@ func specs() []spec {
 		{name: NameGateway, role: RoleSystem, issuer: NameIntermediate, status: StatusGood, cn: "ШЭП (test)", org: &orgNIT},
 		{name: NameGBDFL, role: RoleSystem, issuer: NameIntermediate, status: StatusGood, cn: "ЖТ МДҚ / ГБД ФЛ (test)", org: &orgMinJus},
 		{name: NameENIS, role: RoleSystem, issuer: NameIntermediate, status: StatusGood, cn: "БНАЖ / ЕНИС (test)", org: &orgNotary},
+		{name: NameCON, role: RoleSystem, issuer: NameIntermediate, status: StatusGood, cn: "ХҚКО АЖ / ИС ЦОН (test)", org: &orgGovCorp},
 		{name: NameOperator1, role: RoleOperator, issuer: NameIntermediate, status: StatusGood, org: &orgGovCorp,
 			person: &person{"ШАҺМАРДАНОВ", "ШЫҢҒЫС", "1984-04-04", false, 7070}},
 		{name: NameConsumerGood, role: RoleConsumer, issuer: NameIntermediate, alg: RSA2048, status: StatusGood,
