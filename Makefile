@@ -17,7 +17,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/shepgate
 
 run: build
-	$(BIN) serve --addr $(ADDR) --data $(DATA)
+	$(BIN) serve --addr $(ADDR) --data $(DATA) --test-mode --nuc-validity 5s
 
 # deps installs the Debian tools the tests need, once, when they are missing.
 deps:

@@ -573,7 +573,7 @@ func (s *Server) gatewayConfig() gateway.Config {
 
 // gcvpServices are the ГЦВП services this process offers.
 func gcvpServices(d *services.Deps) []services.Service {
-	return services.InfoServices(d)
+	return append(services.InfoServices(d), services.SikService(d), services.StatementService(d))
 }
 
 // Issuer returns a certificate's issuer from the PKI (for callers that check status).

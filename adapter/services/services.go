@@ -70,6 +70,12 @@ type Service interface {
 	Handle(ctx context.Context, r *Request) (*Answer, error)
 }
 
+// ServiceStore is everything of ГЦВП's system that the services use.
+type ServiceStore interface {
+	SikStore
+	StatementStore
+}
+
 // CertStatus checks certificates at the НУЦ (adapter/certstatus).
 type CertStatus interface {
 	CheckChain(ctx context.Context, chain []*x509.Certificate) ([]certstatus.Result, error)
@@ -77,8 +83,9 @@ type CertStatus interface {
 
 // Deps are what the services use.
 type Deps struct {
-	// Store is ГЦВП's system.
-	Store Store
+	// Store is ГЦВП's system: its registers (services 1–8), SIKs (9) and pension-fund
+	// movements (10).
+	Store ServiceStore
 	// Consumers verifies consumers' (and operators') signatures to the trust roots.
 	Consumers *wssec.Verifier
 	// Status checks certificate actuality at the НУЦ.

@@ -104,10 +104,7 @@ func (s *SikIssueService) Handle(ctx context.Context, r *Request) (*Answer, erro
 		}
 		return d.refuse(id, number, reqIIN, step, err)
 	}
-	st, ok := d.Store.(SikStore)
-	if !ok {
-		return nil, fault.New(fault.Internal, "services: the store (%T) does not keep SIK certificates", d.Store)
-	}
+	st := d.Store
 	var v *wssec.Verified
 	if err := d.run(ctx, r, StepSikSignature, func() (err error) {
 		v, err = d.Consumers.VerifyElement(r.Document)

@@ -141,10 +141,7 @@ func (s *PensionFundStatementService) Handle(ctx context.Context, r *Request) (*
 		}
 		return d.refuse(id, number, reqIIN, step, err)
 	}
-	st, ok := d.Store.(StatementStore)
-	if !ok {
-		return nil, fault.New(fault.Internal, "services: the store (%T) does not keep pension-fund movements", d.Store)
-	}
+	st := d.Store
 	var v *wssec.Verified
 	if err := d.run(ctx, r, StepStmtSignature, func() (err error) {
 		v, err = d.Consumers.VerifyElement(r.Document)
