@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/hooklift/gowsdl/soap"
 	"github.com/google/uuid"
 
 	"github.com/shepgate/shepgate/adapter/channel"
@@ -19,6 +20,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/generated/gcvp"
 	"github.com/shepgate/shepgate/generated/shepsync"
+	"github.com/shepgate/shepgate/wsdl"
 )
 
 // Client sends service requests to the gateway.
@@ -47,9 +49,28 @@ type Answer struct {
 	// Document is ГЦВП's signed document, verified; Signer signed it.
 	Document *etree.Element
 	Signer   *x509.Certificate
-	// Info is set when the document is an InfoResponse, Refusal when it is a Refusal.
-	Info    *gcvp.InfoResponse
-	Refusal *gcvp.Refusal
+	// One of these is set, after the document's kind: a result of services 1–8, a SIK
+	// certificate (9), a statement (10), or a refusal.
+	Info      *gcvp.InfoResponse
+	Sik       *gcvp.SikResponse
+	Statement *gcvp.StatementResponse
+	Refusal   *gcvp.Refusal
+}
+
+// NewSikRequest returns the unsigned request document of service 9 (a new SIK, or a duplicate
+// of its certificate when the consumer has one).
+func NewSikRequest(iinValue, requestNumber string, duplicate bool, at time.Time) (*etree.Element, error) {
+	v, dup := gcvp.IIN(iinValue), gcvp.Flag(duplicate)
+	return envelope.MarshalDocument(&gcvp.SikRequest{RequestNumber: requestNumber, ServiceId: wsdl.ServiceSikIssue, Iin: &v,
+		RequestDate: envelope.DateTime(at), Duplicate: &dup})
+}
+
+// NewStatementRequest returns the unsigned request document of service 10 on the portal channel
+// for the period [from, to].
+func NewStatementRequest(iinValue, requestNumber string, from, to, at time.Time) (*etree.Element, error) {
+	v, ch := gcvp.IIN(iinValue), gcvp.ChannelPORTAL
+	return envelope.MarshalDocument(&gcvp.StatementRequest{RequestNumber: requestNumber, ServiceId: wsdl.ServicePensionFundStatement,
+		Iin: &v, RequestDate: envelope.DateTime(at), PeriodFrom: soap.CreateXsdDate(from, false), PeriodTo: soap.CreateXsdDate(to, false), Channel: &ch})
 }
 
 // NewInfoRequest returns the unsigned request document of services 1–8 for the consumer's IIN.
@@ -123,6 +144,12 @@ func (c *Client) readAnswer(resp *envelope.SyncResponse) (*Answer, error) {
 	case "InfoResponse":
 		a.Info = new(gcvp.InfoResponse)
 		err = envelope.UnmarshalDocument(v.Element, a.Info, fault.MsgInvalid)
+	case "SikResponse":
+		a.Sik = new(gcvp.SikResponse)
+		err = envelope.UnmarshalDocument(v.Element, a.Sik, fault.MsgInvalid)
+	case "StatementResponse":
+		a.Statement = new(gcvp.StatementResponse)
+		err = envelope.UnmarshalDocument(v.Element, a.Statement, fault.MsgInvalid)
 	case "Refusal":
 		a.Refusal = new(gcvp.Refusal)
 		err = envelope.UnmarshalDocument(v.Element, a.Refusal, fault.MsgInvalid)
