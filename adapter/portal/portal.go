@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/hooklift/gowsdl/soap"
 	"github.com/google/uuid"
+	"github.com/hooklift/gowsdl/soap"
 
 	"github.com/shepgate/shepgate/adapter/channel"
 	"github.com/shepgate/shepgate/adapter/envelope"
