@@ -80,7 +80,7 @@ func TestEntriesAndChains(t *testing.T) {
 	p := initPKI(t, Options{Now: testNow, BaseURL: "http://nuc.test:9/"})
 	want := []string{NameRoot, NameUntrustedRoot, NameIntermediate, NameOCSP, NameGCVP, NamePortal, NameGateway,
 		NameGBDFL, NameENIS, NameOperator1, NameConsumerGood, NameConsumerEC, NameConsumerRevoked,
-		NameConsumerExpired, NameConsumerWrongIIN, NameConsumerUntrust}
+		NameConsumerExpired, NameConsumerWrongIIN, NameConsumerUntrust, NameCON}
 	if got := len(p.Entries()); got != len(want) {
 		t.Fatalf("%d entries, want %d", got, len(want))
 	}

@@ -149,7 +149,7 @@ func TestStatementPortal(t *testing.T) {
 		resp.Account.PeriodTo.ToGoTime().Format(time.DateOnly) != "2024-12-31" {
 		t.Errorf("account %+v", resp.Account)
 	}
-	if resp.Person.LastName != "ӘБІЛҰЛЫ" || resp.Person.MiddleName != "ЕРЛАНҰЛЫ" {
+	if resp.Person.LastName != "ӘБІЛҰЛЫ" || resp.Person.MiddleName != "ЗАҺИДҰЛЫ" {
 		t.Errorf("person %+v", resp.Person)
 	}
 	// The 2023 receipt is outside the period; five rows remain, by receipt date then КПП.

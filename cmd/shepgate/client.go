@@ -13,9 +13,11 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
+	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/portal"
+	"github.com/shepgate/shepgate/adapter/resultdoc"
 	"github.com/shepgate/shepgate/adapter/server"
 	"github.com/shepgate/shepgate/adapter/services"
 	"github.com/shepgate/shepgate/adapter/store"
@@ -54,6 +56,7 @@ type summary struct {
 	SessionID     string `json:"sessionId,omitempty"`
 	ResultSigner  string `json:"resultSigner,omitempty"`
 	ResultFile    string `json:"resultFile,omitempty"`
+	PDFFile       string `json:"pdfFile,omitempty"`
 	Channel       string `json:"channel"`
 	// RequestID is the ШЭП messageId of the REQUEST (async channel): ГЦВП's handle.
 	RequestID string `json:"requestId,omitempty"`
@@ -107,6 +110,9 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory to write the signed result into")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the answer")
 	envOnly := fs.Bool("envelope-only", false, "print the signed SOAP envelope instead of sending it (to post it with curl)")
+	duplicate := fs.Bool("duplicate", false, "service 9: ask for a duplicate of the SIK certificate")
+	from := fs.String("from", "", "service 10: first day of the period (YYYY-MM-DD; default: 1 January of last year)")
+	to := fs.String("to", "", "service 10: last day of the period (YYYY-MM-DD; default: 31 December of last year)")
 	channelName := fs.String("channel", "async", "ШЭП channel: async (REQUEST, then wait for the RESPONSE, as the portal does) or sync")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -114,8 +120,8 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	if *service == "" || *iinValue == "" {
 		return usagef("client request needs --service and --iin")
 	}
-	if _, ok := services.PaymentKindOf(*service); !ok {
-		return usagef("client request: service %q is not served over the sync channel yet (known: services 1–8)", *service)
+	if _, ok := wsdl.ServiceByID(*service); !ok {
+		return usagef("client request: unknown service %q (see `shepgate client services`)", *service)
 	}
 	if *dir == "" {
 		*dir = filepath.Join(*data, "pki")
@@ -147,7 +153,27 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	number := uuid.NewString()
-	doc, err := portal.NewInfoRequest(*service, *iinValue, number, time.Now())
+	var doc *etree.Element
+	now := time.Now()
+	switch *service {
+	case wsdl.ServiceSikIssue:
+		doc, err = portal.NewSikRequest(*iinValue, number, *duplicate, now)
+	case wsdl.ServicePensionFundStatement:
+		pf, pt := time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)
+		if *from != "" {
+			if pf, err = time.Parse(time.DateOnly, *from); err != nil {
+				return usagef("--from: %v", err)
+			}
+		}
+		if *to != "" {
+			if pt, err = time.Parse(time.DateOnly, *to); err != nil {
+				return usagef("--to: %v", err)
+			}
+		}
+		doc, err = portal.NewStatementRequest(*iinValue, number, pf, pt, now)
+	default:
+		doc, err = portal.NewInfoRequest(*service, *iinValue, number, now)
+	}
 	if err != nil {
 		return err
 	}
@@ -190,11 +216,18 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case ans.Info != nil && ans.Info.Decision != nil && ans.Info.Decision.Outcome != nil:
 		sum.Outcome = string(*ans.Info.Decision.Outcome)
+	case ans.Sik != nil:
+		sum.Outcome = "ISSUED"
+		if ans.Sik.Duplicate != nil && bool(*ans.Sik.Duplicate) {
+			sum.Outcome = "DUPLICATE"
+		}
+	case ans.Statement != nil:
+		sum.Outcome = "STATEMENT"
 	case ans.Refusal != nil:
 		sum.RefusalCode, sum.RefusalStep = ans.Refusal.Code, ans.Refusal.Step
 	}
 	if *out != "" {
-		if sum.ResultFile, err = writeResult(*out, number, ans.Document); err != nil {
+		if sum.ResultFile, sum.PDFFile, err = writeResult(*out, number, ans.Document); err != nil {
 			return err
 		}
 	}
@@ -205,22 +238,32 @@ func clientRequest(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func writeResult(dir, number string, el *etree.Element) (string, error) {
+// Kazakhstan has one time zone, UTC+5, since 1 March 2024: results are printed in it.
+var kazakhstan = time.FixedZone("UTC+5", 5*3600)
+
+// writeResult writes the ГЦВП-signed document as XML and as the PDF of the approved form, whose
+// barcodes carry the same signed bytes.
+func writeResult(dir, number string, el *etree.Element) (xmlPath, pdfPath string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("--out: %w", err)
+		return "", "", fmt.Errorf("--out: %w", err)
 	}
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	doc.SetRoot(el.Copy())
-	path := filepath.Join(dir, number+".xml")
-	raw, err := doc.WriteToBytes()
+	raw, err := envelope.SerializeElement(el)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		return "", fmt.Errorf("--out: %w", err)
+	xmlPath = filepath.Join(dir, number+".xml")
+	if err := os.WriteFile(xmlPath, raw, 0o644); err != nil {
+		return "", "", fmt.Errorf("--out: %w", err)
 	}
-	return path, nil
+	pdf, err := resultdoc.RenderSigned(raw, resultdoc.Options{Location: kazakhstan})
+	if err != nil {
+		return "", "", fmt.Errorf("render the result: %w", err)
+	}
+	pdfPath = filepath.Join(dir, number+".pdf")
+	if err := os.WriteFile(pdfPath, pdf, 0o644); err != nil {
+		return "", "", fmt.Errorf("--out: %w", err)
+	}
+	return xmlPath, pdfPath, nil
 }
 
 func printJSON(w io.Writer, v any) {

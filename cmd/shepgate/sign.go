@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
+	"github.com/shepgate/shepgate/adapter/resultdoc"
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/adapter/xmlsafe"
 )
@@ -67,6 +69,15 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	in, err := readInput(fs.Arg(0), stdin)
 	if err != nil {
 		return err
+	}
+	if bytes.HasPrefix(in, []byte("%PDF-")) {
+		// A result document: its barcodes carry the signed XML.
+		ver, err := resultdoc.VerifyPDF(in, v)
+		if err != nil {
+			return verifyFailed("the PDF's barcodes", err)
+		}
+		fmt.Fprintf(stdout, "OK PDF barcodes hold %s signed by %s\n", ver.Signature.Element.Tag, describe(ver.Signature))
+		return nil
 	}
 	doc, err := xmlsafe.Parse(in, xmlsafe.DefaultLimits)
 	if err != nil {
