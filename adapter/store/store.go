@@ -50,6 +50,7 @@ type Store interface {
 	ServiceData
 	Requests
 	Queue
+	PortalRequests
 
 	// Ping checks that the store answers (readiness).
 	Ping(ctx context.Context) error
