@@ -188,3 +188,70 @@ func TestSIKIssuedOnceUnderConcurrency(t *testing.T) {
 		t.Fatalf("register: %+v %v", p, err)
 	}
 }
+
+// TestTransactionalRefusalsEndToEnd covers the refusal branches of services 9 and 10 that no
+// fixture person stands for: they depend on what the request says, not on who asks.
+func TestTransactionalRefusalsEndToEnd(t *testing.T) {
+	s := start(t)
+	client := s.portal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ask := func(t *testing.T, service string, doc *etree.Element, cert string) string {
+		t.Helper()
+		if err := s.signer(t, cert).SignElement(doc); err != nil {
+			t.Fatal(err)
+		}
+		id, err := client.SendAsync(ctx, service, doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := client.Await(ctx, service, id, 50*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Refusal == nil {
+			return "RESULT"
+		}
+		return ans.Refusal.Code
+	}
+	t.Run("service 10, period the wrong way round", func(t *testing.T) {
+		doc, _ := portal.NewStatementRequest("880512310210", uuid.NewString(), time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Now())
+		if got := ask(t, wsdl.ServicePensionFundStatement, doc, pki.NameConsumerGood); got != "SVC_PERIOD_INVALID" {
+			t.Fatalf("got %s", got)
+		}
+	})
+	t.Run("service 10, period in the future", func(t *testing.T) {
+		now := time.Now()
+		doc, _ := portal.NewStatementRequest("880512310210", uuid.NewString(), now.AddDate(1, 0, 0), now.AddDate(2, 0, 0), now)
+		if got := ask(t, wsdl.ServicePensionFundStatement, doc, pki.NameConsumerGood); got != "SVC_PERIOD_INVALID" {
+			t.Fatalf("got %s", got)
+		}
+	})
+	t.Run("service 9, a request number used for another person", func(t *testing.T) {
+		number := uuid.NewString()
+		doc, _ := portal.NewSikRequest("880512310210", number, true, time.Now())
+		if got := ask(t, wsdl.ServiceSikIssue, doc, pki.NameConsumerGood); got != "RESULT" {
+			t.Fatalf("first use: %s", got)
+		}
+		doc, _ = portal.NewSikRequest("951103420437", number, true, time.Now())
+		if got := ask(t, wsdl.ServiceSikIssue, doc, pki.NameConsumerEC); got != "SVC_REQUEST_NUMBER_REUSED" {
+			t.Fatalf("reuse: %s", got)
+		}
+	})
+	t.Run("a document for another service", func(t *testing.T) {
+		doc, _ := portal.NewSikRequest("880512310210", uuid.NewString(), true, time.Now())
+		if got := ask(t, wsdl.ServicePensionFundStatement, doc, pki.NameConsumerGood); got != "SVC_REQUEST_INVALID" {
+			t.Fatalf("got %s", got)
+		}
+		info, _ := portal.NewInfoRequest(wsdl.ServiceAgeBenefitInfo, "880512310210", uuid.NewString(), time.Now())
+		if got := ask(t, wsdl.ServiceBasicPensionInfo, info, pki.NameConsumerGood); got != "SVC_REQUEST_INVALID" {
+			t.Fatalf("services 1–8: got %s", got)
+		}
+	})
+	t.Run("a malformed IIN", func(t *testing.T) {
+		info, _ := portal.NewInfoRequest(wsdl.ServiceBasicPensionInfo, "880512310211", uuid.NewString(), time.Now())
+		if got := ask(t, wsdl.ServiceBasicPensionInfo, info, pki.NameConsumerGood); got != "SVC_IIN_INVALID" {
+			t.Fatalf("got %s", got)
+		}
+	})
+}
