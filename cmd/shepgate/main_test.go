@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"encoding/json"
 	"io"
@@ -206,5 +207,58 @@ func TestMockCommand(t *testing.T) {
 				t.Fatalf("admin API of %s: %d", c.kind, resp.StatusCode)
 			}
 		})
+	}
+}
+
+// TestConfiguration: every serve setting may come from a file or the environment, and a bad one
+// is refused with its name and source.
+func TestConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	file := func(body string) string {
+		p := filepath.Join(dir, fmt.Sprintf("c%d.json", len(body)))
+		os.WriteFile(p, []byte(body), 0o600)
+		return p
+	}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown key", []string{"--config", file(`{"adress": "x"}`)}, nil, `unknown setting "adress"`},
+		{"bad duration in the file", []string{"--config", file(`{"lease": "soon"}`)}, nil, `setting "lease"`},
+		{"bad policy in the file", []string{"--config", file(`{"status-policy": "lax"}`)}, nil, "status-policy"},
+		{"not JSON", []string{"--config", file(`addr = 1`)}, nil, "not a JSON object"},
+		{"bad environment", nil, map[string]string{"SHEPGATE_STATUS_TIMEOUT": "fast"}, "environment SHEPGATE_STATUS_TIMEOUT"},
+		{"bad role from the environment", nil, map[string]string{"SHEPGATE_ROLES": "gateway,cache"}, `unknown role "cache"`},
+		{"missing file", []string{"--config", filepath.Join(dir, "none.json")}, nil, "config:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			code, _, errs := shepgate(t, append([]string{"serve"}, c.args...)...)
+			if code != 2 || !strings.Contains(errs, c.want) {
+				t.Fatalf("exit %d, %q; want 2 and %q", code, errs, c.want)
+			}
+		})
+	}
+	// A good file and the environment together: the flag wins over both, the environment over
+	// the file (checked on the parsed flags).
+	fs := newFlags("serve", io.Discard)
+	addr := fs.String("addr", "default", "")
+	lease := fs.Duration("lease", time.Minute, "")
+	env := map[string]string{"SHEPGATE_LEASE": "3m"}
+	if err := configure(fs, []string{"--config", file(`{"addr": "from-file", "lease": "2m"}`)}, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if *addr != "from-file" || *lease != 3*time.Minute {
+		t.Fatalf("addr %q lease %s", *addr, *lease)
+	}
+	fs = newFlags("serve", io.Discard)
+	addr = fs.String("addr", "default", "")
+	if err := configure(fs, []string{"--config", file(`{"addr": "from-file"}`), "--addr", "from-flag"}, func(string) string { return "" }); err != nil || *addr != "from-flag" {
+		t.Fatalf("flag over file: %q %v", *addr, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,7 +37,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	policy := fs.String("status-policy", "hard", "when the НУЦ cannot be reached (OCSP and CRL): hard refuses, soft accepts and logs a warning")
 	statusTimeout := fs.Duration("status-timeout", 5*time.Second, "how long one OCSP or CRL fetch may take")
-	if err := parse(fs, args); err != nil {
+	if err := configure(fs, args, os.Getenv); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
@@ -47,7 +48,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usagef("--log-level: %v", err)
+		return usagef("log-level (--log-level, %s): %v", envName("log-level"), err)
 	}
 	var pol certstatus.Policy
 	switch *policy {
@@ -56,7 +57,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	case "soft":
 		pol = certstatus.SoftFail
 	default:
-		return usagef("--status-policy must be hard or soft, not %q", *policy)
+		return usagef("status-policy (--status-policy, %s) must be hard or soft, not %q", envName("status-policy"), *policy)
+	}
+	if *lease <= 0 || *statusTimeout <= 0 || *nucValidity <= 0 {
+		return usagef("lease, status-timeout and nuc-validity must be positive durations")
+	}
+	for _, r := range strings.Split(*roles, ",") {
+		if !slices.Contains(server.AllRoles, r) {
+			return usagef("roles (--roles, %s): unknown role %q (known: %s)", envName("roles"), r, strings.Join(server.AllRoles, ", "))
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	fx := *fixtures
@@ -123,7 +132,7 @@ func cmdMock(args []string, stdout, stderr io.Writer) error {
 	testMode := fs.Bool("test-mode", false, "mount the admin API /admin/mocks/"+kind+"/... to steer the mock")
 	scenarios := fs.String("scenarios", "", "scenario file to load at start (see mocks/scenario)")
 	policy := fs.String("status-policy", "hard", "certificate status of callers when the НУЦ cannot be reached: hard or soft")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := configure(fs, args[1:], os.Getenv); err != nil {
 		return err
 	}
 	pol := certstatus.HardFail
