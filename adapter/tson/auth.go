@@ -19,7 +19,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/shepgate/shepgate/adapter/channel"
-	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/pki"
 )
@@ -401,6 +400,3 @@ func (c *CON) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 // problem answers err as a problem.
 func (c *CON) problem(ec echo.Context, err error) error { return writeProblem(ec, c.log, err) }
-
-// errCode is fault.CodeOf (for brevity in handlers).
-func errCode(err error) fault.Code { return fault.CodeOf(err) }

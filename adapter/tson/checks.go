@@ -89,6 +89,7 @@ func (c *CON) runCheck(ec echo.Context, kind string, query func(context.Context,
 	}
 	c.log.Info("check made", "operator", op.Login, "application", a.ID, "check", kind, "result", ck.Result, "code", ck.Code, "took", ck.Took)
 	if ck.Result == ResultError {
+		c.log.Warn("check failed", "application", a.ID, "check", kind, "code", ck.Code, "err", ck.err)
 		return c.problem(ec, upstream(fault.New(fault.Code(ck.Code), "%s", ck.Detail)))
 	}
 	return ec.JSON(http.StatusOK, CheckAnswer{Check: ck, Application: c.state(a)})
@@ -103,7 +104,12 @@ func refused(code fault.Code, format string, args ...any) Check {
 func failed(err error) Check {
 	code := fault.CodeOf(err)
 	t := TextOf(code)
-	return Check{Result: ResultError, Code: string(code), MessageKK: t.KK, MessageRU: t.RU, Detail: strings.TrimPrefix(err.Error(), string(code)+": ")}
+	detail := t.EN
+	var fe *fault.Error
+	if errors.As(err, &fe) && code != fault.Internal {
+		detail = fe.Detail
+	}
+	return Check{Result: ResultError, Code: string(code), MessageKK: t.KK, MessageRU: t.RU, Detail: detail, err: err}
 }
 
 // queryConsumer asks ГБД ФЛ for the consumer (process 3, condition 1): the IIN must be known,

@@ -180,10 +180,7 @@ func problemOf(err error) Problem {
 	detail := ""
 	var fe *fault.Error
 	if errors.As(err, &fe) && code != fault.Internal {
-		detail = fe.Detail
-		if fe.Err != nil {
-			detail += ": " + fe.Err.Error()
-		}
+		detail = fe.Detail // as portal.WriteProblem: never the wrapped error (addresses, paths)
 	}
 	return Problem{Type: problemType(code), Title: t.EN, Status: status, Detail: detail, Code: string(code), TitleKK: t.KK, TitleRU: t.RU}
 }

@@ -67,6 +67,8 @@ type Check struct {
 	// Person is what ГБД ФЛ answered (consumer check); PowerOfAttorney what ЕНИС confirmed.
 	Person          *Person          `json:"person,omitempty"`
 	PowerOfAttorney *PowerOfAttorney `json:"powerOfAttorney,omitempty"`
+	// err is the full error of an ERROR check, for the log only.
+	err error
 }
 
 // Document is a scanned document presented by the consumer.

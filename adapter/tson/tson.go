@@ -18,8 +18,11 @@
 //	                               POST /applications/{id}/checks/power-of-attorney: ЕНИС
 //	                               (ENIS_POWER_OF_ATTORNEY)
 //	process 4                      a check that fails is recorded as REFUSED with its code and
-//	                               the message that the data cannot be obtained; the application
-//	                               becomes REFUSED
+//	                               the message that the data cannot be obtained (answered 200
+//	                               with the recorded check); the application becomes REFUSED.
+//	                               A check that cannot be made (ГБД ФЛ or ЕНИС down, the gateway
+//	                               refusing) is recorded as ERROR and answered as a 502 problem:
+//	                               not the consumer's fault, the operator tries again
 //	process 5 / action 6           POST /applications/{id}/documents (multipart scans, SHA-256),
 //	                               GET /applications/{id}/document (the StatementRequest to sign,
 //	                               channel CON), POST /applications/{id}/submit (the signed
