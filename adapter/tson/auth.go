@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -203,8 +204,9 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// locked reports whether login has had MaxFailedLogins failures within LoginLockout.
-func (s *sessions) locked(login string, now time.Time) bool {
+// locked reports how long login stays locked: it had MaxFailedLogins failures within
+// LoginLockout (0: not locked).
+func (s *sessions) locked(login string, now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	recent := slices.DeleteFunc(s.failures[login], func(t time.Time) bool { return now.Sub(t) > LoginLockout })
@@ -212,7 +214,10 @@ func (s *sessions) locked(login string, now time.Time) bool {
 	if len(recent) == 0 {
 		delete(s.failures, login)
 	}
-	return len(recent) >= MaxFailedLogins
+	if len(recent) < MaxFailedLogins {
+		return 0
+	}
+	return recent[len(recent)-MaxFailedLogins].Add(LoginLockout).Sub(now)
 }
 
 func (s *sessions) failed(login string, now time.Time) {
@@ -315,7 +320,8 @@ func (c *CON) login(ec echo.Context) error {
 		return c.problem(ec, err)
 	}
 	now := c.now()
-	if c.sessions.locked(req.Login, now) {
+	if wait := c.sessions.locked(req.Login, now); wait > 0 {
+		ec.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return c.problem(ec, newError(CodeLoginLocked, "login %q: %d failed logins within %s", req.Login, MaxFailedLogins, LoginLockout))
 	}
 	op, err := c.operators.authenticate(req.Login, req.Password)

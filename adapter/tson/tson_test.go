@@ -424,7 +424,11 @@ func TestSessions(t *testing.T) {
 	for range MaxFailedLogins {
 		lock.login(t, lockLogin, "wrong").wantProblem(t, http.StatusUnauthorized, string(CodeLoginFailed))
 	}
-	lock.login(t, lockLogin, lockPassword).wantProblem(t, http.StatusTooManyRequests, string(CodeLoginLocked))
+	locked := lock.login(t, lockLogin, lockPassword)
+	locked.wantProblem(t, http.StatusTooManyRequests, string(CodeLoginLocked))
+	if ra := locked.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After %q", ra)
+	}
 	bed.clock.add(LoginLockout + time.Second)
 	if a := lock.login(t, lockLogin, lockPassword); a.status != http.StatusOK {
 		t.Fatalf("after the lockout: HTTP %d %s", a.status, a.body)
