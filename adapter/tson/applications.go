@@ -27,8 +27,11 @@ type NewApplication struct {
 // before its document can be signed.
 type AppState struct {
 	*Application
-	// Missing lists what is missing before the document can be produced (DRAFT only).
-	Missing []string `json:"missing,omitempty"`
+	// Missing lists what is missing before the document can be produced (DRAFT only), in
+	// English; MissingKK and MissingRU the same in Kazakh and Russian.
+	Missing   []string `json:"missing,omitempty"`
+	MissingKK []string `json:"missingKk,omitempty"`
+	MissingRU []string `json:"missingRu,omitempty"`
 	// ChannelError says why the status could not be refreshed from the gateway just now.
 	ChannelError *Problem `json:"channelError,omitempty"`
 }
@@ -36,7 +39,9 @@ type AppState struct {
 func (c *CON) state(a *Application) *AppState {
 	s := &AppState{Application: a}
 	if a.Status == StatusDraft {
-		s.Missing = a.missing()
+		for _, n := range a.missing() {
+			s.Missing, s.MissingKK, s.MissingRU = append(s.Missing, n.en), append(s.MissingKK, n.kk), append(s.MissingRU, n.ru)
+		}
 	}
 	return s
 }

@@ -86,7 +86,11 @@ func ready(a *Application) error {
 		return newError(CodeState, "application %s is %s", a.ID, a.Status)
 	}
 	if m := a.missing(); len(m) > 0 {
-		return newError(CodeState, "application %s is not ready: %s", a.ID, strings.Join(m, "; "))
+		en := make([]string, len(m))
+		for i, n := range m {
+			en[i] = n.en
+		}
+		return newError(CodeState, "application %s is not ready: %s", a.ID, strings.Join(en, "; "))
 	}
 	return nil
 }

@@ -148,21 +148,34 @@ func (a *Application) lastCheck(kind string) (Check, bool) {
 	return Check{}, false
 }
 
+// need is one thing an application lacks, in English, Kazakh and Russian.
+type need struct{ en, kk, ru string }
+
+var (
+	needConsumer = need{"the consumer check in ГБД ФЛ has not passed",
+		"Тұтынушы ЖТ МДБ-да тексерілмеген", "Потребитель не проверен в ГБД ФЛ"}
+	needPoA = need{"the power of attorney check in ЕНИС has not passed",
+		"Сенімхат БНАЖ-да тексерілмеген", "Доверенность не проверена в ЕНИС"}
+	needPoAScan = need{"a representative without a notarised power of attorney needs the scan of the power of attorney",
+		"Нотариат куәландырмаған сенімхаттың сканерленген көшірмесі қажет", "Нужен скан доверенности, не удостоверенной нотариально"}
+	needScan = need{"no document has been scanned", "Бірде-бір құжат сканерленбеген", "Ни один документ не отсканирован"}
+)
+
 // missing lists what the application lacks before its document can be produced and signed.
-func (a *Application) missing() []string {
-	var out []string
+func (a *Application) missing() []need {
+	var out []need
 	if c, ok := a.lastCheck(CheckConsumer); !ok || c.Result != ResultPassed {
-		out = append(out, "the consumer check in ГБД ФЛ has not passed")
+		out = append(out, needConsumer)
 	}
 	if a.PowerOfAttorney != nil {
 		if c, ok := a.lastCheck(CheckPowerOfAttorney); !ok || c.Result != ResultPassed {
-			out = append(out, "the power of attorney check in ЕНИС has not passed")
+			out = append(out, needPoA)
 		}
 	} else if a.Representative != nil && !slices.ContainsFunc(a.Documents, func(d Document) bool { return d.Kind == KindPowerOfAttorney }) {
-		out = append(out, "a representative without a notarised power of attorney needs the scan of the power of attorney")
+		out = append(out, needPoAScan)
 	}
 	if len(a.Documents) == 0 {
-		out = append(out, "no document has been scanned")
+		out = append(out, needScan)
 	}
 	return out
 }

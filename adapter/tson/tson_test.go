@@ -41,7 +41,7 @@ func TestStatementThroughCON(t *testing.T) {
 	n.PowerOfAttorney = &PowerOfAttorney{Number: poaNumber, IssueDate: time.Now().AddDate(0, -2, 0).Format(time.DateOnly),
 		NotaryName: "Нотариусова Гүлнар Серікқызы"}
 	app := op.create(t, n)
-	if app.Status != StatusDraft || len(app.Missing) != 3 || !strings.HasPrefix(app.RequestNumber, "CON-") {
+	if app.Status != StatusDraft || len(app.Missing) != 3 || len(app.MissingKK) != 3 || len(app.MissingRU) != 3 || !strings.HasPrefix(app.RequestNumber, "CON-") {
 		t.Fatalf("new application %+v", app)
 	}
 
