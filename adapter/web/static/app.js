@@ -97,34 +97,43 @@
   }
 
   // ---- the consumer's session ---------------------------------------------------------------
-  function session() { try { return JSON.parse(sessionStorage.getItem(SESSION_KEY)); } catch (e) { return null; } }
+  // The session is the API's HttpOnly cookie; GET /session tells who is logged in and the CSRF
+  // token. The login answer is kept in sessionStorage as a fallback.
+  var sess = null;
+  function stored() { try { return JSON.parse(sessionStorage.getItem(SESSION_KEY)); } catch (e) { return null; } }
+  function toLogin() {
+    sessionStorage.removeItem(SESSION_KEY);
+    go(P + '/?next=' + encodeURIComponent(window.location.pathname));
+  }
+  // requireSession resolves to the session, or leads to sign-in.
   function requireSession() {
-    var s = session();
-    if (!s || !s.csrfToken || (s.expiresAt && new Date(s.expiresAt) < new Date())) {
-      sessionStorage.removeItem(SESSION_KEY);
-      go(P + '/?next=' + encodeURIComponent(window.location.pathname));
-      return null;
-    }
-    body.classList.add('has-session');
-    text('#who', (s.name ? s.name + ' · ' : '') + t('common.iin') + ' ' + s.iin);
-    $('#logout').addEventListener('click', function () {
-      call('DELETE', API + '/session', { csrf: s.csrfToken }).catch(function () { return null; }).then(function () {
-        sessionStorage.removeItem(SESSION_KEY);
-        go(P + '/');
+    return call('GET', API + '/session').then(function (s) {
+      var st = stored() || {};
+      return { iin: s.iin || st.iin, name: s.name || st.name || '', csrfToken: s.csrfToken || st.csrfToken };
+    }, function (e) {
+      if (e instanceof ApiError && e.status === 401) { toLogin(); throw e; }
+      var st = stored();
+      if (e instanceof ApiError && (e.status === 404 || e.status === 405) && st) { return st; }
+      throw e;
+    }).then(function (s) {
+      sess = s;
+      body.classList.add('has-session');
+      text('#who', (s.name ? s.name + ' · ' : '') + t('common.iin') + ' ' + s.iin);
+      $('#logout').addEventListener('click', function () {
+        call('DELETE', API + '/session', { csrf: s.csrfToken }).catch(function () { return null; }).then(function () {
+          sessionStorage.removeItem(SESSION_KEY);
+          go(P + '/');
+        });
       });
+      return s;
     });
-    return s;
   }
   // api calls the consumer API; a lost session leads back to sign-in.
   function api(method, path, opts) {
-    var s = session() || {};
     opts = opts || {};
-    if (method !== 'GET') { opts.csrf = s.csrfToken; }
+    if (method !== 'GET') { opts.csrf = (sess || stored() || {}).csrfToken; }
     return call(method, API + path, opts).catch(function (e) {
-      if (e instanceof ApiError && e.status === 401) {
-        sessionStorage.removeItem(SESSION_KEY);
-        go(P + '/?next=' + encodeURIComponent(window.location.pathname));
-      }
+      if (e instanceof ApiError && e.status === 401) { toLogin(); }
       throw e;
     });
   }
@@ -137,8 +146,6 @@
   var pages = {};
 
   pages.login = function () {
-    var s = session();
-    if (s && s.csrfToken) { body.classList.add('has-session'); }
     $('#login-form').addEventListener('submit', function (ev) {
       ev.preventDefault();
       clearError();
@@ -150,12 +157,10 @@
     });
   };
 
-  pages.services = function () { requireSession(); };
+  pages.services = function () { requireSession().catch(showError); };
 
   pages.request = function () {
-    var s = requireSession();
-    if (!s) { return; }
-    $('#req-iin').value = s.iin;
+    requireSession().then(function (s) { $('#req-iin').value = s.iin; }).catch(showError);
     var number = Number($('#request-form').dataset.number);
     var use = $('#use-period');
     if (use) {
@@ -187,109 +192,112 @@
   };
 
   pages.sign = function () {
-    if (!requireSession()) { return; }
-    var n = D.n, statusURL = P + '/requests/' + encodeURIComponent(n);
-    function show(doc) {
-      text('#document', doc);
-      var a = $('#download-doc');
-      a.href = URL.createObjectURL(new Blob([doc], { type: 'application/xml' }));
-      a.setAttribute('download', 'request-' + n + '.xml');
-      a.hidden = false;
-    }
-    var doc = sessionStorage.getItem(DOC_KEY + n);
-    if (doc) { show(doc); }
-    api('GET', '/requests/' + encodeURIComponent(n)).then(function (v) {
-      if (v.status && v.status !== 'DRAFT') {
-        showError(t('sign.notDraft'));
-        document.querySelectorAll('#sign-test, #sign-submit').forEach(function (b) { b.disabled = true; });
-        var link = el('a', { href: statusURL, class: 'button', text: t('sign.toStatus') });
-        $('#document').after(link);
-        return;
+    requireSession().then(function () {
+      var n = D.n, statusURL = P + '/requests/' + encodeURIComponent(n);
+      function show(doc) {
+        text('#document', doc);
+        var a = $('#download-doc');
+        a.href = URL.createObjectURL(new Blob([doc], { type: 'application/xml' }));
+        a.setAttribute('download', 'request-' + n + '.xml');
+        a.hidden = false;
       }
-      if (!doc && v.document) { doc = typeof v.document === 'string' ? v.document : JSON.stringify(v.document, null, 2); show(doc); }
-      if (!doc) { text('#document', t('sign.noDoc')); }
+      var doc = sessionStorage.getItem(DOC_KEY + n);
+      if (doc) { show(doc); }
+      api('GET', '/requests/' + encodeURIComponent(n)).then(function (v) {
+        if (v.status && v.status !== 'DRAFT') {
+          showError(t('sign.notDraft'));
+          document.querySelectorAll('#sign-test, #sign-submit').forEach(function (b) { b.disabled = true; });
+          var link = el('a', { href: statusURL, class: 'button', text: t('sign.toStatus') });
+          $('#document').after(link);
+          return;
+        }
+        if (!doc && v.document) { doc = typeof v.document === 'string' ? v.document : JSON.stringify(v.document, null, 2); show(doc); }
+        if (!doc) { text('#document', t('sign.noDoc')); }
+      }).catch(showError);
+      function done() { sessionStorage.removeItem(DOC_KEY + n); go(statusURL); }
+      var test = $('#sign-test');
+      if (test) {
+        test.addEventListener('click', function () {
+          clearError();
+          busy(test, api('POST', '/requests/' + encodeURIComponent(n) + '/test-signature')).then(done).catch(showError);
+        });
+      }
+      var form = $('#sign-form');
+      if (form) {
+        form.addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          clearError();
+          readSigned($('#signed-xml'), $('#signed-file')).then(function (xml) {
+            if (!xml) { $('#signed-xml').setAttribute('aria-invalid', 'true'); showError(t('sign.empty')); return null; }
+            return busy($('#sign-submit'), api('POST', '/requests/' + encodeURIComponent(n) + '/signature',
+              { body: xml, contentType: 'application/xml; charset=utf-8' })).then(done);
+          }).catch(showError);
+        });
+      }
     }).catch(showError);
-    function done() { sessionStorage.removeItem(DOC_KEY + n); go(statusURL); }
-    var test = $('#sign-test');
-    if (test) {
-      test.addEventListener('click', function () {
-        clearError();
-        busy(test, api('POST', '/requests/' + encodeURIComponent(n) + '/test-signature')).then(done).catch(showError);
-      });
-    }
-    var form = $('#sign-form');
-    if (form) {
-      form.addEventListener('submit', function (ev) {
-        ev.preventDefault();
-        clearError();
-        readSigned($('#signed-xml'), $('#signed-file')).then(function (xml) {
-          if (!xml) { $('#signed-xml').setAttribute('aria-invalid', 'true'); showError(t('sign.empty')); return null; }
-          return busy($('#sign-submit'), api('POST', '/requests/' + encodeURIComponent(n) + '/signature',
-            { body: xml, contentType: 'application/xml; charset=utf-8' })).then(done);
-        }).catch(showError);
-      });
-    }
   };
 
   pages.status = function () {
-    if (!requireSession()) { return; }
-    var n = D.n;
-    function render(v) {
-      text('#st-iin', v.iin);
-      text('#st-number', v.requestNumber || n);
-      text('#st-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
-      badge($('#st-status'), v.status, statusLabel(v));
-      text('#st-deadline', fmtTime(v.deadline));
-      text('#st-submitted', fmtTime(v.submittedAt));
-      text('#st-message-state', v.messageState);
-      text('#updated', fmtTime(new Date().toISOString()));
-      $('#draft-note').hidden = v.status !== 'DRAFT';
-      var refused = v.refusalCode || v.refusalKk || v.refusalRu;
-      $('#refusal').hidden = !refused;
-      if (refused) { text('#refusal-text', byLang(v.refusalKk, v.refusalRu)); $('#refusal-code').textContent = v.refusalCode || ''; }
-      $('#result-actions').hidden = !(v.status === 'DONE' || v.status === 'REFUSED');
-      var tb = $('#steps tbody');
-      tb.textContent = '';
-      (v.steps || []).forEach(function (s, i) {
-        var over = s.normMs && s.durationMs > s.normMs;
-        var outcome = s.outcome || '';
-        if (s.code) { outcome += (outcome ? ' · ' : '') + s.code; }
-        var dur = fmtMs(s.durationMs);
-        if (s.normMs) { dur += ' — ' + (over ? t('status.overNorm') : t('status.withinNorm')); }
-        tb.appendChild(el('tr', {}, [
-          el('td', { text: s.step != null ? String(s.step) : String(i + 1) }),
-          el('td', { text: byLang(s.nameKk, s.nameRu) || '' }),
-          el('td', { text: fmtTime(s.startedAt) }),
-          el('td', { class: s.normMs ? (over ? 'over' : 'within') : '', text: dur }),
-          el('td', { text: fmtMs(s.normMs) }),
-          el('td', { text: outcome })
-        ]));
-      });
-      $('#no-steps').hidden = (v.steps || []).length > 0;
-    }
-    function load() {
-      clearError();
-      return busy($('#refresh'), api('GET', '/requests/' + encodeURIComponent(n))).then(render).catch(showError);
-    }
-    $('#refresh').addEventListener('click', load);
-    load();
+    requireSession().then(function () {
+      var n = D.n;
+      function render(v) {
+        text('#st-iin', v.iin);
+        text('#st-number', v.requestNumber || n);
+        text('#st-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
+        badge($('#st-status'), v.status, statusLabel(v));
+        text('#st-deadline', fmtTime(v.deadline));
+        text('#st-submitted', fmtTime(v.submittedAt));
+        text('#st-message-state', v.messageState);
+        text('#updated', fmtTime(new Date().toISOString()));
+        $('#draft-note').hidden = v.status !== 'DRAFT';
+        var refused = v.refusalCode || v.refusalKk || v.refusalRu;
+        $('#refusal').hidden = !refused;
+        if (refused) { text('#refusal-text', byLang(v.refusalKk, v.refusalRu)); $('#refusal-code').textContent = v.refusalCode || ''; }
+        $('#result-actions').hidden = !(v.status === 'DONE' || v.status === 'REFUSED');
+        var tb = $('#steps tbody');
+        tb.textContent = '';
+        (v.steps || []).forEach(function (s, i) {
+          var over = s.normMs && s.durationMs > s.normMs;
+          var outcome = s.outcome || '';
+          if (s.code) { outcome += (outcome ? ' · ' : '') + s.code; }
+          var dur = fmtMs(s.durationMs);
+          if (s.normMs) { dur += ' — ' + (over ? t('status.overNorm') : t('status.withinNorm')); }
+          tb.appendChild(el('tr', {}, [
+            el('td', { text: s.step != null ? String(s.step) : String(i + 1) }),
+            el('td', { text: byLang(s.nameKk, s.nameRu) || '' }),
+            el('td', { text: fmtTime(s.startedAt) }),
+            el('td', { class: s.normMs ? (over ? 'over' : 'within') : '', text: dur }),
+            el('td', { text: fmtMs(s.normMs) }),
+            el('td', { text: outcome })
+          ]));
+        });
+        $('#no-steps').hidden = (v.steps || []).length > 0;
+      }
+      function load() {
+        clearError();
+        return busy($('#refresh'), api('GET', '/requests/' + encodeURIComponent(n))).then(render).catch(showError);
+      }
+      $('#refresh').addEventListener('click', load);
+      load();
+    }).catch(showError);
   };
 
   pages.requests = function () {
-    if (!requireSession()) { return; }
-    api('GET', '/requests').then(function (r) {
-      var list = Array.isArray(r) ? r : (r && (r.requests || r.items)) || [];
-      var tb = $('#requests tbody');
-      list.forEach(function (v) {
-        tb.appendChild(el('tr', {}, [
-          el('td', {}, [el('a', { href: P + '/requests/' + encodeURIComponent(v.requestNumber), text: v.requestNumber })]),
-          el('td', { text: byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId || '' }),
-          el('td', {}, [el('span', { class: 'badge ' + v.status, text: statusLabel(v) })]),
-          el('td', { text: fmtTime(v.submittedAt) }),
-          el('td', { text: fmtTime(v.deadline) })
-        ]));
-      });
-      $('#requests-empty').hidden = list.length > 0;
+    requireSession().then(function () {
+      api('GET', '/requests').then(function (r) {
+        var list = Array.isArray(r) ? r : (r && (r.requests || r.items)) || [];
+        var tb = $('#requests tbody');
+        list.forEach(function (v) {
+          tb.appendChild(el('tr', {}, [
+            el('td', {}, [el('a', { href: P + '/requests/' + encodeURIComponent(v.requestNumber), text: v.requestNumber })]),
+            el('td', { text: byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId || '' }),
+            el('td', {}, [el('span', { class: 'badge ' + v.status, text: statusLabel(v) })]),
+            el('td', { text: fmtTime(v.submittedAt) }),
+            el('td', { text: fmtTime(v.deadline) })
+          ]));
+        });
+        $('#requests-empty').hidden = list.length > 0;
+      }).catch(showError);
     }).catch(showError);
   };
 
@@ -345,40 +353,42 @@
   }
 
   pages.result = function () {
-    if (!requireSession()) { return; }
-    var n = encodeURIComponent(D.n);
-    api('GET', '/requests/' + n).then(function (v) {
-      text('#res-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
-      badge($('#res-status'), v.status, statusLabel(v));
+    requireSession().then(function () {
+      var n = encodeURIComponent(D.n);
+      api('GET', '/requests/' + n).then(function (v) {
+        text('#res-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
+        badge($('#res-status'), v.status, statusLabel(v));
+      }).catch(showError);
+      api('GET', '/requests/' + n + '/result').then(function (r) {
+        var box = $('#result');
+        box.textContent = '';
+        if (typeof r === 'string') { box.appendChild(el('pre', { class: 'xml', text: r })); return; }
+        box.appendChild(renderValue(r));
+      }).catch(function (e) {
+        text('#result', t('result.notReady'));
+        showError(e);
+      });
     }).catch(showError);
-    api('GET', '/requests/' + n + '/result').then(function (r) {
-      var box = $('#result');
-      box.textContent = '';
-      if (typeof r === 'string') { box.appendChild(el('pre', { class: 'xml', text: r })); return; }
-      box.appendChild(renderValue(r));
-    }).catch(function (e) {
-      text('#result', t('result.notReady'));
-      showError(e);
-    });
   };
 
   pages.survey = function () {
-    if (!requireSession()) { return; }
-    var n = encodeURIComponent(D.n);
-    api('GET', '/requests/' + n).then(function (v) {
-      text('#survey-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
-      if (v.serviceId === D.service9) { text('#q1-text', $('#q1-text').dataset.q9); }
-    }).catch(showError);
-    $('#survey-form').addEventListener('submit', function (ev) {
-      ev.preventDefault();
-      clearError();
-      var q1 = document.querySelector('input[name=q1]:checked'), q2 = document.querySelector('input[name=q2]:checked');
-      if (!q1 || !q2) { showError(t('survey.answer')); return; }
-      busy($('#survey-submit'), api('POST', '/requests/' + n + '/survey', { json: { q1: Number(q1.value), q2: Number(q2.value) } })).then(function () {
-        $('#survey-form').hidden = true;
-        $('#survey-thanks').hidden = false;
+    requireSession().then(function () {
+      var n = encodeURIComponent(D.n);
+      api('GET', '/requests/' + n).then(function (v) {
+        text('#survey-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
+        if (v.serviceId === D.service9) { text('#q1-text', $('#q1-text').dataset.q9); }
       }).catch(showError);
-    });
+      $('#survey-form').addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        clearError();
+        var q1 = document.querySelector('input[name=q1]:checked'), q2 = document.querySelector('input[name=q2]:checked');
+        if (!q1 || !q2) { showError(t('survey.answer')); return; }
+        busy($('#survey-submit'), api('POST', '/requests/' + n + '/survey', { json: { q1: Number(q1.value), q2: Number(q2.value) } })).then(function () {
+          $('#survey-form').hidden = true;
+          $('#survey-thanks').hidden = false;
+        }).catch(showError);
+      });
+    }).catch(showError);
   };
 
   // ---- the ЦОН operator ---------------------------------------------------------------------

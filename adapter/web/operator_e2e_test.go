@@ -1,0 +1,176 @@
+package web_test
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/shepgate/shepgate/adapter/population"
+	"github.com/shepgate/shepgate/adapter/tson"
+	"github.com/shepgate/shepgate/adapter/web"
+)
+
+// TestOperatorStatement plays a ЦОН operator in headless Chromium, in Russian: sign in, enter
+// the consumer's data and a representative's notarised power of attorney, check them in ГБД ФЛ
+// and ЕНИС, mark the paper documents and attach their scans, sign (test mode) and submit, and
+// refresh until ГЦВП's answer is there; a screenshot of every screen.
+func TestOperatorStatement(t *testing.T) {
+	sys := startSystem(t)
+	if !serves(t, sys.srv.URL+tson.BasePath+"/session") {
+		t.Fatalf("adapter/server does not mount the ЦОН operator API (%s, package adapter/tson) yet: "+
+			"wire tson.New(...).Register(e) into server.Start (with the CON sender at the gateway) for the operator's screens", tson.BasePath)
+	}
+	ru := func(key string) string { return web.T(web.LangRU, key) }
+	poa := pickPowerOfAttorney(t, sys.srv.Population)
+	ctx := newBrowser(t)
+
+	run(t, ctx, "open the operator's sign-in", chromedp.Navigate(sys.url+"/web/con/?lang=ru"), chromedp.WaitVisible("#con-login-form", chromedp.ByQuery))
+	if got := textOf(t, ctx, "h1"); got != ru("con.login.title") {
+		t.Fatalf("operator sign-in title %q, want Russian %q", got, ru("con.login.title"))
+	}
+	shot(t, ctx, "operator-01-sign-in")
+	run(t, ctx, "sign in",
+		chromedp.SendKeys("#login", tson.TestOperatorLogin, chromedp.ByQuery),
+		chromedp.SendKeys("#password", tson.TestOperatorPassword, chromedp.ByQuery),
+		chromedp.Click("#con-login-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#app-form", chromedp.ByQuery))
+	waitText(t, ctx, "#who", func(s string) bool { return strings.Contains(s, tson.TestOperatorLogin) }, "the signed-in operator")
+
+	// The consumer's data, the period and the representative's notarised power of attorney.
+	to := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
+	run(t, ctx, "enter the application",
+		chromedp.SetValue("#c-iin", poa.PrincipalIIN, chromedp.ByQuery),
+		chromedp.SetValue("#c-last", poa.Principal.Last, chromedp.ByQuery),
+		chromedp.SetValue("#c-first", poa.Principal.First, chromedp.ByQuery),
+		chromedp.SetValue("#c-middle", poa.Principal.Middle, chromedp.ByQuery),
+		chromedp.SetValue("#p-from", "2015-01-01", chromedp.ByQuery),
+		chromedp.SetValue("#p-to", to, chromedp.ByQuery),
+		chromedp.Click("#has-rep", chromedp.ByQuery),
+		chromedp.WaitVisible("#rep", chromedp.ByQuery),
+		chromedp.SetValue("#r-iin", poa.RepresentativeIIN, chromedp.ByQuery),
+		chromedp.SetValue("#r-last", poa.Representative.Last, chromedp.ByQuery),
+		chromedp.SetValue("#r-first", poa.Representative.First, chromedp.ByQuery),
+		chromedp.SetValue("#r-middle", poa.Representative.Middle, chromedp.ByQuery),
+		chromedp.Click("#poa-notarised", chromedp.ByQuery),
+		chromedp.WaitVisible("#poa", chromedp.ByQuery),
+		chromedp.SetValue("#poa-number", poa.Number, chromedp.ByQuery),
+		chromedp.SetValue("#poa-issued", poa.IssueDate.Format(time.DateOnly), chromedp.ByQuery),
+		chromedp.SetValue("#poa-notary", strings.TrimSpace(poa.Notary.Name.Last+" "+poa.Notary.Name.First+" "+poa.Notary.Name.Middle), chromedp.ByQuery),
+	)
+	if !poa.ValidUntil.IsZero() {
+		run(t, ctx, "validity", chromedp.SetValue("#poa-until", poa.ValidUntil.Format(time.DateOnly), chromedp.ByQuery))
+	}
+	shot(t, ctx, "operator-02-new-application")
+	run(t, ctx, "register the application", chromedp.Click("#create", chromedp.ByQuery), chromedp.WaitVisible("#checks", chromedp.ByQuery))
+	waitText(t, ctx, "#a-status", func(s string) bool { return s == ru("cst.DRAFT") }, "a new application")
+	if got := textOf(t, ctx, "#a-consumer"); !strings.Contains(got, poa.PrincipalIIN) || !strings.Contains(got, poa.Principal.Last) {
+		t.Errorf("the application shows consumer %q", got)
+	}
+	shot(t, ctx, "operator-03-application")
+
+	// The checks: ГБД ФЛ and ЕНИС through the gateway.
+	run(t, ctx, "check the consumer", chromedp.Click("#run-consumer", chromedp.ByQuery))
+	waitText(t, ctx, "#check-consumer .result", func(s string) bool { return strings.HasPrefix(s, ru("chk.PASSED")) }, "the ГБД ФЛ check")
+	run(t, ctx, "check the power of attorney", chromedp.Click("#run-poa", chromedp.ByQuery))
+	waitText(t, ctx, "#check-poa .result", func(s string) bool { return strings.HasPrefix(s, ru("chk.PASSED")) }, "the ЕНИС check")
+	shot(t, ctx, "operator-04-checks")
+
+	// Paper documents marked, scans attached.
+	dir := t.TempDir()
+	for i, kind := range []string{"IDENTITY_DOCUMENT", "POWER_OF_ATTORNEY"} {
+		name := filepath.Join(dir, strings.ToLower(kind)+".png")
+		writeScan(t, name, uint8(60*i))
+		run(t, ctx, "attach "+kind,
+			chromedp.SetValue("#doc-kind", kind, chromedp.ByQuery),
+			chromedp.SetUploadFiles("#doc-file", []string{name}, chromedp.ByQuery),
+			chromedp.Click("#attach", chromedp.ByQuery))
+		waitText(t, ctx, "#docs tbody", func(s string) bool { return strings.Contains(s, ru("doc."+kind)) }, "the attached "+kind)
+	}
+	docs := textOf(t, ctx, "#docs tbody")
+	if !strings.Contains(docs, "identity_document.png") || !strings.Contains(docs, ru("common.yes")) {
+		t.Errorf("the documents table shows %q", docs)
+	}
+	shot(t, ctx, "operator-05-documents")
+
+	// The document to sign; signed with the operator's test key and submitted.
+	run(t, ctx, "show the document", chromedp.Click("#show-doc", chromedp.ByQuery), chromedp.WaitVisible("#con-document", chromedp.ByQuery))
+	waitText(t, ctx, "#con-document", func(s string) bool {
+		return strings.Contains(s, "StatementRequest") && strings.Contains(s, poa.PrincipalIIN)
+	}, "the document to sign")
+	if got := textOf(t, ctx, "#test-sign-submit"); got != ru("con.testSign") {
+		t.Errorf("sign button %q, want %q", got, ru("con.testSign"))
+	}
+	shot(t, ctx, "operator-06-sign")
+	run(t, ctx, "sign and submit", chromedp.Click("#test-sign-submit", chromedp.ByQuery))
+	waitText(t, ctx, "#a-status", func(s string) bool { return s == ru("cst.SUBMITTED") || s == ru("cst.ANSWERED") }, "the submitted application")
+	shot(t, ctx, "operator-07-submitted")
+
+	// Status: refresh until ГЦВП's answer is there.
+	for start := time.Now(); ; {
+		s := textOf(t, ctx, "#a-status")
+		if s == ru("cst.ANSWERED") {
+			break
+		}
+		if time.Since(start) > 90*time.Second {
+			t.Fatalf("still %q after refreshing for 90 s%s", s, pageAlert(ctx))
+		}
+		time.Sleep(300 * time.Millisecond)
+		run(t, ctx, "refresh", chromedp.Click("#con-refresh", chromedp.ByQuery))
+	}
+	kind := waitText(t, ctx, "#r-kind", func(s string) bool { return s != "" && s != "—" }, "ГЦВП's answer")
+	if kind != ru("kind.STATEMENT") && kind != ru("kind.REFUSAL") {
+		t.Fatalf("answer kind %q", kind)
+	}
+	if got := textOf(t, ctx, "#r-signer"); got == "" || got == "—" {
+		t.Error("the answer does not say who signed it")
+	}
+	shot(t, ctx, "operator-08-answer")
+	xml, _ := download(t, ctx, "#r-open")
+	if !bytes.Contains(xml, []byte("SignatureValue")) || !bytes.Contains(xml, []byte(poa.PrincipalIIN)) {
+		t.Errorf("the result is not ГЦВП's signed document for the consumer: %.200q", xml)
+	}
+
+	run(t, ctx, "the applications", chromedp.Navigate(sys.url+"/web/con/applications"), chromedp.WaitVisible("#apps", chromedp.ByQuery))
+	waitText(t, ctx, "#apps tbody", func(s string) bool { return strings.Contains(s, ru("cst.ANSWERED")) }, "the list of applications")
+	shot(t, ctx, "operator-09-applications")
+}
+
+// pickPowerOfAttorney finds a notarised power of attorney of the synthetic population that
+// ЕНИС confirms for service 10 today.
+func pickPowerOfAttorney(t *testing.T, pop *population.Population) population.PowerOfAttorney {
+	t.Helper()
+	now := time.Now()
+	for _, p := range pop.PowersOfAttorney() {
+		if p.ValidAt(now) && p.Covers(population.PowerPensionStatement) && !p.Revoked && p.IssueDate.Before(now.AddDate(0, 0, -1)) {
+			return p
+		}
+	}
+	t.Fatal("the synthetic population has no power of attorney in force for the statement")
+	return population.PowerOfAttorney{}
+}
+
+// writeScan writes a small PNG "scan".
+func writeScan(t *testing.T, path string, shade uint8) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 60, 80))
+	for y := 0; y < 80; y++ {
+		for x := 0; x < 60; x++ {
+			img.SetGray(x, y, color.Gray{Y: shade + uint8((x+y)%32)})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
