@@ -61,6 +61,7 @@
     fields.forEach(function (f) { var id = map && map[f]; if (id && $(id)) { $(id).setAttribute('aria-invalid', 'true'); } });
   }
   function showError(e) {
+    if (e instanceof ApiError && e.status === 401) { return; }
     var a = $('#alert');
     a.textContent = typeof e === 'string' ? e : problemText(e);
     a.hidden = false;
@@ -516,7 +517,7 @@
       });
       $('#no-docs').hidden = (a.documents || []).length > 0;
       document.querySelectorAll('.draft-only').forEach(function (x) { x.hidden = !draft; });
-      var missing = a.missing || [];
+      var missing = byLang(a.missingKk, a.missingRu) || a.missing || [];
       $('#missing').hidden = !draft || missing.length === 0;
       text('#missing-list', missing.join('; '));
       var sub = a.submission;
