@@ -88,6 +88,14 @@ func (h *Hop) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// MaxBytes is the largest message the hop reads (Limits.MaxBytes, or xmlsafe's default).
+func (h *Hop) MaxBytes() int {
+	if h.Limits.MaxBytes > 0 {
+		return h.Limits.MaxBytes
+	}
+	return xmlsafe.DefaultLimits.MaxBytes
+}
+
 // ReadBody reads at most limit bytes of r; more is an XML_TOO_LARGE fault.
 func ReadBody(r io.Reader, limit int) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
@@ -188,7 +196,7 @@ func (h *Hop) Post(ctx context.Context, url string, out []byte) (*Incoming, erro
 		return nil, fault.Wrap(fault.RouteUnavailable, err, "POST %s", url)
 	}
 	defer resp.Body.Close()
-	raw, err := ReadBody(resp.Body, h.Limits.MaxBytes)
+	raw, err := ReadBody(resp.Body, h.MaxBytes())
 	if err != nil {
 		return nil, err
 	}

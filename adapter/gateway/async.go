@@ -43,7 +43,7 @@ func (g *Gateway) handleAsync(c echo.Context) error {
 	ctx := c.Request().Context()
 	session := NewSessionID()
 	op := envelope.OpSendMessage
-	raw, err := channel.ReadBody(c.Request().Body, g.hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, g.hop.MaxBytes())
 	var out []byte
 	if err == nil {
 		op, out, err = g.processAsync(ctx, raw, session)

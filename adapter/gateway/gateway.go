@@ -128,7 +128,7 @@ func (g *Gateway) Register(e *echo.Echo) {
 func (g *Gateway) handleSync(c echo.Context) error {
 	ctx := c.Request().Context()
 	session := NewSessionID()
-	raw, err := channel.ReadBody(c.Request().Body, g.hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, g.hop.MaxBytes())
 	var out []byte
 	if err == nil {
 		out, err = g.process(ctx, raw, session)

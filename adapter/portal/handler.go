@@ -69,7 +69,7 @@ func (h *Handler) submit(c echo.Context) error {
 	if !slices.Contains(h.Services, service) {
 		return WriteProblem(c, fault.New(fault.MsgUnknownService, "the portal offers no service %q", service))
 	}
-	raw, err := channel.ReadBody(c.Request().Body, h.Client.Hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, h.Client.Hop.MaxBytes())
 	if err != nil {
 		return WriteProblem(c, err)
 	}

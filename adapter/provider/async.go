@@ -31,7 +31,7 @@ type deadliner interface{ Deadline() time.Duration }
 // processed by the worker (RunWorker). A request pushed twice is stored once.
 func (p *Provider) handleAsync(c echo.Context) error {
 	ctx := c.Request().Context()
-	raw, err := channel.ReadBody(c.Request().Body, p.hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, p.hop.MaxBytes())
 	var out []byte
 	if err == nil {
 		out, err = p.accept(ctx, raw)

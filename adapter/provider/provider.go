@@ -89,7 +89,7 @@ func (p *Provider) Register(e *echo.Echo) {
 
 func (p *Provider) handleSync(c echo.Context) error {
 	ctx := c.Request().Context()
-	raw, err := channel.ReadBody(c.Request().Body, p.hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, p.hop.MaxBytes())
 	var out []byte
 	session := ""
 	if err == nil {

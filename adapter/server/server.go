@@ -270,7 +270,7 @@ func (s *Server) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.GBDFL = gbdfl.New(gbdfl.Options{Hop: hop, Gateways: gateways, Store: s.Store, Directory: cfg.gbdflDirectory, Logger: hop.Logger})
+		s.GBDFL = gbdfl.New(gbdfl.Options{Hop: hop, Gateways: gateways, Store: s.Store, Directory: s.cfg.gbdflDirectory, Logger: hop.Logger})
 		s.GBDFL.Register(e)
 		s.hops[gbdfl.SyncPath] = hop
 		regs = append(regs, s.GBDFL.Scenarios())
@@ -280,7 +280,7 @@ func (s *Server) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.ENIS = enis.New(enis.Options{Hop: hop, Gateways: gateways, Store: s.Store, Directory: cfg.enisDirectory, Logger: hop.Logger})
+		s.ENIS = enis.New(enis.Options{Hop: hop, Gateways: gateways, Store: s.Store, Directory: s.cfg.enisDirectory, Logger: hop.Logger})
 		s.ENIS.Register(e)
 		s.hops[enis.SyncPath] = hop
 		regs = append(regs, s.ENIS.Scenarios())
@@ -501,6 +501,7 @@ func LoadCredentials(dataDir string) (Credentials, error) {
 // synthetic population (the population never reuses a fixture IIN or SIK).
 func (s *Server) loadPeople(ctx context.Context) error {
 	var extra []gbdfl.Person
+	var poas []enis.PowerOfAttorney
 	var reserved []string
 	if s.cfg.Fixtures != "" {
 		f, err := fixtures.Read(s.cfg.Fixtures)
@@ -521,6 +522,19 @@ func (s *Server) loadPeople(ctx context.Context) error {
 		for _, a := range f.Absent {
 			reserved = append(reserved, a.IIN)
 		}
+		for i, raw := range f.PowersOfAttorney {
+			var a struct {
+				enis.PowerOfAttorney
+				Note string `json:"note"`
+			}
+			if err := json.Unmarshal(raw, &a); err != nil {
+				return fmt.Errorf("server: fixtures: power of attorney %d: %w", i+1, err)
+			}
+			if err := a.PowerOfAttorney.Validate(); err != nil {
+				return fmt.Errorf("server: fixtures: power of attorney %s: %w", a.Number, err)
+			}
+			poas = append(poas, a.PowerOfAttorney)
+		}
 	}
 	size := s.cfg.PopulationSize
 	if size == 0 {
@@ -536,7 +550,7 @@ func (s *Server) loadPeople(ctx context.Context) error {
 	}
 	s.Population = pop
 	s.cfg.gbdflDirectory = gbdfl.PopulationDirectory(pop, time.Time{}, extra...)
-	s.cfg.enisDirectory = enis.PopulationDirectory(pop, time.Time{})
+	s.cfg.enisDirectory = enis.PopulationDirectory(pop, time.Time{}, poas...)
 	return nil
 }
 

@@ -212,7 +212,7 @@ type exchange struct {
 
 func (m *ENIS) handleSync(c echo.Context) error {
 	ctx := c.Request().Context()
-	raw, err := channel.ReadBody(c.Request().Body, m.opts.Hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, m.opts.Hop.MaxBytes())
 	if f, ok := m.opts.Scenarios.Fault(); ok {
 		if m.opts.Scenarios.Inject(c.Response(), c.Request(), f) {
 			return nil

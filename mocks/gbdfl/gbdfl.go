@@ -246,7 +246,7 @@ type exchange struct {
 
 func (g *GBDFL) handleSync(c echo.Context) error {
 	ctx := c.Request().Context()
-	raw, err := channel.ReadBody(c.Request().Body, g.opts.Hop.Limits.MaxBytes)
+	raw, err := channel.ReadBody(c.Request().Body, g.opts.Hop.MaxBytes())
 	if f, ok := g.opts.Scenarios.Fault(); ok {
 		if g.opts.Scenarios.Inject(c.Response(), c.Request(), f) {
 			return nil
