@@ -32,22 +32,22 @@ func TestConsumerService3(t *testing.T) {
 	}
 
 	// Sign in; the language switch shows the same screen in Russian and back.
-	run(t, ctx, "open the sign-in screen", chromedp.Navigate(sys.url+"/web/"), chromedp.WaitVisible("#login-form", chromedp.ByQuery))
+	run(t, ctx, "open the sign-in screen", chromedp.Navigate(sys.url+"/web/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
 	if got := textOf(t, ctx, "h1"); got != kk("login.title") {
 		t.Fatalf("sign-in title %q, want Kazakh %q (Kazakh is the default)", got, kk("login.title"))
 	}
-	run(t, ctx, "switch to Russian", chromedp.Click("#lang-ru", chromedp.ByQuery), chromedp.WaitVisible("#login-form", chromedp.ByQuery))
+	run(t, ctx, "switch to Russian", chromedp.Click(chromedp.CSS("#lang-ru")), chromedp.WaitVisible(chromedp.CSS("#login-form")))
 	if got := textOf(t, ctx, "h1"); got != web.T(web.LangRU, "login.title") {
 		t.Fatalf("after the switch, title %q, want Russian %q", got, web.T(web.LangRU, "login.title"))
 	}
 	shot(t, ctx, "consumer-01-sign-in-ru")
-	run(t, ctx, "switch back to Kazakh", chromedp.Click("#lang-kk", chromedp.ByQuery), chromedp.WaitVisible("#login-form", chromedp.ByQuery))
+	run(t, ctx, "switch back to Kazakh", chromedp.Click(chromedp.CSS("#lang-kk")), chromedp.WaitVisible(chromedp.CSS("#login-form")))
 	shot(t, ctx, "consumer-01-sign-in-kk")
 	run(t, ctx, "sign in",
-		chromedp.SendKeys("#iin", consumerIIN, chromedp.ByQuery),
-		chromedp.SendKeys("#password", api.TestPassword(consumerIIN), chromedp.ByQuery),
-		chromedp.Click("#login-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#services", chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS("#iin"), consumerIIN),
+		chromedp.SendKeys(chromedp.CSS("#password"), api.TestPassword(consumerIIN)),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#services")))
 
 	// Choose the service.
 	if got := textOf(t, ctx, "h1"); got != kk("services.title") {
@@ -58,19 +58,21 @@ func TestConsumerService3(t *testing.T) {
 		t.Fatalf("the services screen lacks service 3's Kazakh name (or there are %d services)", n)
 	}
 	shot(t, ctx, "consumer-02-services")
-	run(t, ctx, "order service 3", chromedp.Click("#order-3", chromedp.ByQuery), chromedp.WaitVisible("#request-form", chromedp.ByQuery))
+	run(t, ctx, "order service 3", chromedp.Click(chromedp.CSS("#order-3")), chromedp.WaitVisible(chromedp.CSS("#request-form")))
 
 	// Fill in: the IIN comes from the registration and cannot be changed.
 	var iinValue string
 	for start := time.Now(); iinValue == "" && time.Since(start) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
-		run(t, ctx, "read the IIN", chromedp.Value("#req-iin", &iinValue, chromedp.ByQuery))
+		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#req-iin")))
+		if err != nil {
+			t.Fatalf("read the IIN: %v", err)
+		}
+		iinValue = v
 	}
 	if iinValue != consumerIIN {
 		t.Fatalf("the request form shows IIN %q, want %s", iinValue, consumerIIN)
 	}
-	var readonly bool
-	run(t, ctx, "IIN read-only", chromedp.Evaluate(`document.getElementById('req-iin').readOnly`, &readonly))
-	if !readonly {
+	if readonly, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('req-iin').readOnly`)); err != nil || !readonly {
 		t.Fatal("the IIN field can be edited")
 	}
 	if got := textOf(t, ctx, "#service-name"); !strings.Contains(got, svc3.NameKK) {
@@ -80,7 +82,7 @@ func TestConsumerService3(t *testing.T) {
 		t.Fatalf("send button %q, want %q", got, kk("request.send"))
 	}
 	shot(t, ctx, "consumer-03-fill-in")
-	run(t, ctx, "send the request", chromedp.Click("#send", chromedp.ByQuery), chromedp.WaitVisible("#document", chromedp.ByQuery))
+	run(t, ctx, "send the request", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS("#document")))
 
 	// Sign: the document to sign is shown; in test mode the server signs with the test key.
 	waitText(t, ctx, "#document", func(s string) bool { return strings.Contains(s, consumerIIN) && strings.HasPrefix(s, "<") },
@@ -93,7 +95,7 @@ func TestConsumerService3(t *testing.T) {
 		t.Fatalf("sign button %q, want %q", got, kk("sign.submit"))
 	}
 	shot(t, ctx, "consumer-04-sign")
-	run(t, ctx, "sign", chromedp.Click("#sign-test", chromedp.ByQuery), chromedp.WaitVisible("#refresh", chromedp.ByQuery))
+	run(t, ctx, "sign", chromedp.Click(chromedp.CSS("#sign-test")), chromedp.WaitVisible(chromedp.CSS("#refresh")))
 
 	// Status: refresh until ГЦВП's answer is there.
 	status := ""
@@ -112,7 +114,7 @@ func TestConsumerService3(t *testing.T) {
 			t.Fatalf("still %q after refreshing for 90 s", status)
 		}
 		time.Sleep(300 * time.Millisecond)
-		run(t, ctx, "refresh", chromedp.Click("#refresh", chromedp.ByQuery))
+		run(t, ctx, "refresh", chromedp.Click(chromedp.CSS("#refresh")))
 	}
 	for sel, want := range map[string]string{"#st-iin": consumerIIN, "#st-number": number, "#st-service": svc3.NameKK} {
 		if got := textOf(t, ctx, sel); got != want {
@@ -125,9 +127,7 @@ func TestConsumerService3(t *testing.T) {
 	if got := textOf(t, ctx, "#refresh"); got != kk("status.refresh") {
 		t.Errorf("refresh button %q, want %q", got, kk("status.refresh"))
 	}
-	var steps int
-	run(t, ctx, "count the steps", chromedp.Evaluate(`document.querySelectorAll('#steps tbody tr').length`, &steps))
-	if steps == 0 {
+	if steps, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#steps tbody tr').length`)); err != nil || steps == 0 {
 		t.Error("the status screen lists no recorded steps")
 	}
 	steptext := textOf(t, ctx, "#steps")
@@ -151,7 +151,7 @@ func TestConsumerService3(t *testing.T) {
 	}
 
 	// Open: the result on screen.
-	run(t, ctx, "open the result", chromedp.Click("#open", chromedp.ByQuery), chromedp.WaitVisible("#result", chromedp.ByQuery))
+	run(t, ctx, "open the result", chromedp.Click(chromedp.CSS("#open")), chromedp.WaitVisible(chromedp.CSS("#result")))
 	res := waitText(t, ctx, "#result", func(s string) bool { return s != "" && s != kk("common.loading") }, "the result")
 	if !strings.Contains(res, consumerIIN) {
 		t.Errorf("the result on screen does not show the consumer's IIN: %q", res)
@@ -162,7 +162,7 @@ func TestConsumerService3(t *testing.T) {
 	shot(t, ctx, "consumer-06-result")
 
 	// The survey.
-	run(t, ctx, "open the survey", chromedp.Navigate(sys.url+"/web/requests/"+number+"/survey"), chromedp.WaitVisible("#survey-form", chromedp.ByQuery))
+	run(t, ctx, "open the survey", chromedp.Navigate(sys.url+"/web/requests/"+number+"/survey"), chromedp.WaitVisible(chromedp.CSS("#survey-form")))
 	form := textOf(t, ctx, "#survey-form")
 	for _, key := range []string{"survey.q1", "survey.q2", "survey.a1", "survey.a2", "survey.a3"} {
 		if !strings.Contains(form, kk(key)) {
@@ -171,15 +171,15 @@ func TestConsumerService3(t *testing.T) {
 	}
 	shot(t, ctx, "consumer-07-survey")
 	run(t, ctx, "answer the survey",
-		chromedp.Click("#q1-3", chromedp.ByQuery), chromedp.Click("#q2-2", chromedp.ByQuery),
-		chromedp.Click("#survey-submit", chromedp.ByQuery), chromedp.WaitVisible("#survey-thanks", chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS("#q1-3")), chromedp.Click(chromedp.CSS("#q2-2")),
+		chromedp.Click(chromedp.CSS("#survey-submit")), chromedp.WaitVisible(chromedp.CSS("#survey-thanks")))
 	if got := textOf(t, ctx, "#survey-thanks"); got != kk("survey.thanks") {
 		t.Errorf("after the survey %q, want %q", got, kk("survey.thanks"))
 	}
 	shot(t, ctx, "consumer-08-survey-sent")
 
 	// My requests.
-	run(t, ctx, "my requests", chromedp.Navigate(sys.url+"/web/requests"), chromedp.WaitVisible("#requests", chromedp.ByQuery))
+	run(t, ctx, "my requests", chromedp.Navigate(sys.url+"/web/requests"), chromedp.WaitVisible(chromedp.CSS("#requests")))
 	waitText(t, ctx, "#requests tbody", func(s string) bool { return strings.Contains(s, number) && strings.Contains(s, done) }, "my requests")
 	shot(t, ctx, "consumer-09-requests")
 }

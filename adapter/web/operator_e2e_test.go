@@ -32,44 +32,44 @@ func TestOperatorStatement(t *testing.T) {
 	poa := pickPowerOfAttorney(t, sys.srv.Population)
 	ctx := newBrowser(t)
 
-	run(t, ctx, "open the operator's sign-in", chromedp.Navigate(sys.url+"/web/con/?lang=ru"), chromedp.WaitVisible("#con-login-form", chromedp.ByQuery))
+	run(t, ctx, "open the operator's sign-in", chromedp.Navigate(sys.url+"/web/con/?lang=ru"), chromedp.WaitVisible(chromedp.CSS("#con-login-form")))
 	if got := textOf(t, ctx, "h1"); got != ru("con.login.title") {
 		t.Fatalf("operator sign-in title %q, want Russian %q", got, ru("con.login.title"))
 	}
 	shot(t, ctx, "operator-01-sign-in")
 	run(t, ctx, "sign in",
-		chromedp.SendKeys("#login", tson.TestOperatorLogin, chromedp.ByQuery),
-		chromedp.SendKeys("#password", tson.TestOperatorPassword, chromedp.ByQuery),
-		chromedp.Click("#con-login-submit", chromedp.ByQuery),
-		chromedp.WaitVisible("#app-form", chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS("#login"), tson.TestOperatorLogin),
+		chromedp.SendKeys(chromedp.CSS("#password"), tson.TestOperatorPassword),
+		chromedp.Click(chromedp.CSS("#con-login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#app-form")))
 	waitText(t, ctx, "#who", func(s string) bool { return strings.Contains(s, tson.TestOperatorLogin) }, "the signed-in operator")
 
 	// The consumer's data, the period and the representative's notarised power of attorney.
 	to := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
 	run(t, ctx, "enter the application",
-		chromedp.SetValue("#c-iin", poa.PrincipalIIN, chromedp.ByQuery),
-		chromedp.SetValue("#c-last", poa.Principal.Last, chromedp.ByQuery),
-		chromedp.SetValue("#c-first", poa.Principal.First, chromedp.ByQuery),
-		chromedp.SetValue("#c-middle", poa.Principal.Middle, chromedp.ByQuery),
-		chromedp.SetValue("#p-from", "2015-01-01", chromedp.ByQuery),
-		chromedp.SetValue("#p-to", to, chromedp.ByQuery),
-		chromedp.Click("#has-rep", chromedp.ByQuery),
-		chromedp.WaitVisible("#rep", chromedp.ByQuery),
-		chromedp.SetValue("#r-iin", poa.RepresentativeIIN, chromedp.ByQuery),
-		chromedp.SetValue("#r-last", poa.Representative.Last, chromedp.ByQuery),
-		chromedp.SetValue("#r-first", poa.Representative.First, chromedp.ByQuery),
-		chromedp.SetValue("#r-middle", poa.Representative.Middle, chromedp.ByQuery),
-		chromedp.Click("#poa-notarised", chromedp.ByQuery),
-		chromedp.WaitVisible("#poa", chromedp.ByQuery),
-		chromedp.SetValue("#poa-number", poa.Number, chromedp.ByQuery),
-		chromedp.SetValue("#poa-issued", poa.IssueDate.Format(time.DateOnly), chromedp.ByQuery),
-		chromedp.SetValue("#poa-notary", strings.TrimSpace(poa.Notary.Name.Last+" "+poa.Notary.Name.First+" "+poa.Notary.Name.Middle), chromedp.ByQuery),
+		chromedp.SetValue(chromedp.CSS("#c-iin"), poa.PrincipalIIN),
+		chromedp.SetValue(chromedp.CSS("#c-last"), poa.Principal.Last),
+		chromedp.SetValue(chromedp.CSS("#c-first"), poa.Principal.First),
+		chromedp.SetValue(chromedp.CSS("#c-middle"), poa.Principal.Middle),
+		chromedp.SetValue(chromedp.CSS("#p-from"), "2015-01-01"),
+		chromedp.SetValue(chromedp.CSS("#p-to"), to),
+		chromedp.Click(chromedp.CSS("#has-rep")),
+		chromedp.WaitVisible(chromedp.CSS("#rep")),
+		chromedp.SetValue(chromedp.CSS("#r-iin"), poa.RepresentativeIIN),
+		chromedp.SetValue(chromedp.CSS("#r-last"), poa.Representative.Last),
+		chromedp.SetValue(chromedp.CSS("#r-first"), poa.Representative.First),
+		chromedp.SetValue(chromedp.CSS("#r-middle"), poa.Representative.Middle),
+		chromedp.Click(chromedp.CSS("#poa-notarised")),
+		chromedp.WaitVisible(chromedp.CSS("#poa")),
+		chromedp.SetValue(chromedp.CSS("#poa-number"), poa.Number),
+		chromedp.SetValue(chromedp.CSS("#poa-issued"), poa.IssueDate.Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.CSS("#poa-notary"), strings.TrimSpace(poa.Notary.Name.Last+" "+poa.Notary.Name.First+" "+poa.Notary.Name.Middle)),
 	)
 	if !poa.ValidUntil.IsZero() {
-		run(t, ctx, "validity", chromedp.SetValue("#poa-until", poa.ValidUntil.Format(time.DateOnly), chromedp.ByQuery))
+		run(t, ctx, "validity", chromedp.SetValue(chromedp.CSS("#poa-until"), poa.ValidUntil.Format(time.DateOnly)))
 	}
 	shot(t, ctx, "operator-02-new-application")
-	run(t, ctx, "register the application", chromedp.Click("#create", chromedp.ByQuery), chromedp.WaitVisible("#checks", chromedp.ByQuery))
+	run(t, ctx, "register the application", chromedp.Click(chromedp.CSS("#create")), chromedp.WaitVisible(chromedp.CSS("#checks")))
 	waitText(t, ctx, "#a-status", func(s string) bool { return s == ru("cst.DRAFT") }, "a new application")
 	if got := textOf(t, ctx, "#a-consumer"); !strings.Contains(got, poa.PrincipalIIN) || !strings.Contains(got, poa.Principal.Last) {
 		t.Errorf("the application shows consumer %q", got)
@@ -77,9 +77,9 @@ func TestOperatorStatement(t *testing.T) {
 	shot(t, ctx, "operator-03-application")
 
 	// The checks: ГБД ФЛ and ЕНИС through the gateway.
-	run(t, ctx, "check the consumer", chromedp.Click("#run-consumer", chromedp.ByQuery))
+	run(t, ctx, "check the consumer", chromedp.Click(chromedp.CSS("#run-consumer")))
 	waitText(t, ctx, "#check-consumer .result", func(s string) bool { return strings.HasPrefix(s, ru("chk.PASSED")) }, "the ГБД ФЛ check")
-	run(t, ctx, "check the power of attorney", chromedp.Click("#run-poa", chromedp.ByQuery))
+	run(t, ctx, "check the power of attorney", chromedp.Click(chromedp.CSS("#run-poa")))
 	waitText(t, ctx, "#check-poa .result", func(s string) bool { return strings.HasPrefix(s, ru("chk.PASSED")) }, "the ЕНИС check")
 	shot(t, ctx, "operator-04-checks")
 
@@ -89,9 +89,9 @@ func TestOperatorStatement(t *testing.T) {
 		name := filepath.Join(dir, strings.ToLower(kind)+".png")
 		writeScan(t, name, uint8(60*i))
 		run(t, ctx, "attach "+kind,
-			chromedp.SetValue("#doc-kind", kind, chromedp.ByQuery),
-			chromedp.SetUploadFiles("#doc-file", []string{name}, chromedp.ByQuery),
-			chromedp.Click("#attach", chromedp.ByQuery))
+			chromedp.SetValue(chromedp.CSS("#doc-kind"), kind),
+			chromedp.SetUploadFiles(chromedp.CSS("#doc-file"), []string{name}),
+			chromedp.Click(chromedp.CSS("#attach")))
 		waitText(t, ctx, "#docs tbody", func(s string) bool { return strings.Contains(s, ru("doc."+kind)) }, "the attached "+kind)
 	}
 	docs := textOf(t, ctx, "#docs tbody")
@@ -101,7 +101,7 @@ func TestOperatorStatement(t *testing.T) {
 	shot(t, ctx, "operator-05-documents")
 
 	// The document to sign; signed with the operator's test key and submitted.
-	run(t, ctx, "show the document", chromedp.Click("#show-doc", chromedp.ByQuery), chromedp.WaitVisible("#con-document", chromedp.ByQuery))
+	run(t, ctx, "show the document", chromedp.Click(chromedp.CSS("#show-doc")), chromedp.WaitVisible(chromedp.CSS("#con-document")))
 	waitText(t, ctx, "#con-document", func(s string) bool {
 		return strings.Contains(s, "StatementRequest") && strings.Contains(s, poa.PrincipalIIN)
 	}, "the document to sign")
@@ -109,7 +109,7 @@ func TestOperatorStatement(t *testing.T) {
 		t.Errorf("sign button %q, want %q", got, ru("con.testSign"))
 	}
 	shot(t, ctx, "operator-06-sign")
-	run(t, ctx, "sign and submit", chromedp.Click("#test-sign-submit", chromedp.ByQuery))
+	run(t, ctx, "sign and submit", chromedp.Click(chromedp.CSS("#test-sign-submit")))
 	waitText(t, ctx, "#a-status", func(s string) bool { return s == ru("cst.SUBMITTED") || s == ru("cst.ANSWERED") }, "the submitted application")
 	shot(t, ctx, "operator-07-submitted")
 
@@ -123,7 +123,7 @@ func TestOperatorStatement(t *testing.T) {
 			t.Fatalf("still %q after refreshing for 90 s%s", s, pageAlert(ctx))
 		}
 		time.Sleep(300 * time.Millisecond)
-		run(t, ctx, "refresh", chromedp.Click("#con-refresh", chromedp.ByQuery))
+		run(t, ctx, "refresh", chromedp.Click(chromedp.CSS("#con-refresh")))
 	}
 	kind := waitText(t, ctx, "#r-kind", func(s string) bool { return s != "" && s != "—" }, "ГЦВП's answer")
 	if kind != ru("kind.STATEMENT") && kind != ru("kind.REFUSAL") {
@@ -138,7 +138,7 @@ func TestOperatorStatement(t *testing.T) {
 		t.Errorf("the result is not ГЦВП's signed document for the consumer: %.200q", xml)
 	}
 
-	run(t, ctx, "the applications", chromedp.Navigate(sys.url+"/web/con/applications"), chromedp.WaitVisible("#apps", chromedp.ByQuery))
+	run(t, ctx, "the applications", chromedp.Navigate(sys.url+"/web/con/applications"), chromedp.WaitVisible(chromedp.CSS("#apps")))
 	waitText(t, ctx, "#apps tbody", func(s string) bool { return strings.Contains(s, ru("cst.ANSWERED")) }, "the list of applications")
 	shot(t, ctx, "operator-09-applications")
 }

@@ -148,7 +148,7 @@ func newBrowser(t *testing.T) context.Context {
 	ctx, cancelB := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return ctx
@@ -175,8 +175,8 @@ func screenshots(t *testing.T) string {
 // shot writes a full-page PNG of the current screen.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(screenshots(t), name+".png")
@@ -186,19 +186,19 @@ func shot(t *testing.T, ctx context.Context, name string) {
 }
 
 // run runs actions, failing the test with what was being done and the page's alert.
-func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Run(ctx, actions...); err != nil {
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v%s", what, err, pageAlert(ctx))
 	}
 }
 
 // pageAlert is the screen's visible error message, if any, for failure messages.
 func pageAlert(ctx context.Context) string {
-	var s string
 	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := chromedp.Run(qctx, chromedp.Evaluate(`(function(){var a=document.getElementById('alert');return a&&!a.hidden?a.textContent:''})()`, &s)); err != nil || s == "" {
+	s, err := chromedp.Run(qctx, chromedp.Evaluate[string](`(function(){var a=document.getElementById('alert');return a&&!a.hidden?a.textContent:''})()`))
+	if err != nil || s == "" {
 		return ""
 	}
 	return "\nthe screen says: " + s
@@ -207,8 +207,10 @@ func pageAlert(ctx context.Context) string {
 // textOf is the visible text of the first element matching sel.
 func textOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	var s string
-	run(t, ctx, "read "+sel, chromedp.Text(sel, &s, chromedp.ByQuery, chromedp.NodeVisible))
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("read %s: %v%s", sel, err, pageAlert(ctx))
+	}
 	return strings.TrimSpace(s)
 }
 
@@ -217,7 +219,9 @@ func waitText(t *testing.T, ctx context.Context, sel string, ok func(string) boo
 	t.Helper()
 	var s string
 	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(100 * time.Millisecond) {
-		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`(function(){var e=document.querySelector(%q);return e?e.textContent.trim():''})()`, sel), &s)); err != nil {
+		var err error
+		s, err = chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(function(){var e=document.querySelector(%q);return e?e.textContent.trim():''})()`, sel)))
+		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 		if ok(s) {
@@ -237,7 +241,7 @@ func download(t *testing.T, ctx context.Context, sel string) ([]byte, string) {
 	}
 	names := make(chan string, 4)
 	finished := make(chan done, 4)
-	chromedp.ListenBrowser(ctx, func(ev any) {
+	err := chromedp.ListenBrowser(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *browser.EventDownloadWillBegin:
 			names <- e.SuggestedFilename
@@ -247,9 +251,15 @@ func download(t *testing.T, ctx context.Context, sel string) ([]byte, string) {
 			}
 		}
 	})
-	run(t, ctx, "allow downloads", browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).
-		WithDownloadPath(dir).WithEventsEnabled(true))
-	run(t, ctx, "click "+sel, chromedp.Click(sel, chromedp.ByQuery, chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("listen for downloads: %v", err)
+	}
+	events := true
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &events}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	run(t, ctx, "click "+sel, chromedp.Click(sel, chromedp.NodeVisible))
 	select {
 	case d := <-finished:
 		if d.state != string(browser.DownloadProgressStateCompleted) {

@@ -60,8 +60,10 @@
     if (e.problem.field) { fields.push(e.problem.field); }
     fields.forEach(function (f) { var id = map && map[f]; if (id && $(id)) { $(id).setAttribute('aria-invalid', 'true'); } });
   }
-  function showError(e) {
-    if (e instanceof ApiError && e.status === 401) { return; }
+  // showError shows e in the screen's alert; a 401 only when always is set (on a sign-in
+  // screen), since elsewhere the screen is leaving for sign-in.
+  function showError(e, always) {
+    if (!always && e instanceof ApiError && e.status === 401) { return; }
     var a = $('#alert');
     a.textContent = typeof e === 'string' ? e : problemText(e);
     a.hidden = false;
@@ -154,7 +156,7 @@
       busy($('#login-submit'), call('POST', API + '/session', { json: { iin: iin, password: $('#password').value } })).then(function (r) {
         sessionStorage.setItem(SESSION_KEY, JSON.stringify({ iin: r.iin || iin, name: r.name || '', csrfToken: r.csrfToken, expiresAt: r.expiresAt }));
         go(nextOr(P + '/services'));
-      }).catch(function (e) { markFields(e, { iin: '#iin', password: '#password' }); showError(e); });
+      }).catch(function (e) { markFields(e, { iin: '#iin', password: '#password' }); showError(e, true); });
     });
   };
 
@@ -431,7 +433,7 @@
       clearError();
       busy($('#con-login-submit'), call('POST', CON + '/login', { json: { login: $('#login').value.trim(), password: $('#password').value } })).then(function () {
         go(nextOr(P + '/con/applications'));
-      }).catch(function (e) { markFields(e, { login: '#login', password: '#password' }); showError(e); });
+      }).catch(function (e) { markFields(e, { login: '#login', password: '#password' }); showError(e, true); });
     });
   };
 
