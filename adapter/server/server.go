@@ -36,6 +36,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/provider"
 	"github.com/shepgate/shepgate/adapter/services"
 	"github.com/shepgate/shepgate/adapter/store"
+	"github.com/shepgate/shepgate/adapter/tson"
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/adapter/xmlsafe"
 	"github.com/shepgate/shepgate/mocks/enis"
@@ -53,10 +54,11 @@ const (
 	RolePortal   = "portal"
 	RoleGBDFL    = "gbdfl"
 	RoleENIS     = "enis"
+	RoleCON      = "tson"
 )
 
 // AllRoles is the default: everything in one process.
-var AllRoles = []string{RoleNUC, RoleGBDFL, RoleENIS, RoleGateway, RoleProvider, RolePortal}
+var AllRoles = []string{RoleNUC, RoleGBDFL, RoleENIS, RoleGateway, RoleProvider, RolePortal, RoleCON}
 
 // DefaultPopulationSize is the synthetic population's size unless configured.
 const DefaultPopulationSize = 1000
@@ -132,6 +134,10 @@ type Server struct {
 	GCVPCredentials Credentials
 	// Population is the synthetic population behind ГЦВП's store and the mocks.
 	Population *population.Population
+	// CON is the ЦОН role (service 10's operator channel) when it runs, nil otherwise.
+	CON *tson.CON
+	// CONCredentials are the ЦОН system's credentials at the gateway.
+	CONCredentials Credentials
 	// GBDFL and ENIS are the mocks when their roles run, nil otherwise.
 	GBDFL *gbdfl.GBDFL
 	ENIS  *enis.ENIS
@@ -239,7 +245,7 @@ func (s *Server) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Credentials, s.GCVPCredentials = creds[PortalSenderID], creds[GCVPSenderID]
+	s.Credentials, s.GCVPCredentials, s.CONCredentials = creds[PortalSenderID], creds[GCVPSenderID], creds[tson.SenderID]
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -339,6 +345,30 @@ func (s *Server) setup(ctx context.Context) error {
 			ids = append(ids, svc.ID())
 		}
 		(&portal.Handler{Client: client, Services: ids, Logger: s.log.With("role", "portal")}).Register(e)
+	}
+	if has(RoleCON) {
+		hop, err := s.hop("tson", pki.NameCON, verifier, status)
+		if err != nil {
+			return err
+		}
+		seed, err := tson.TestOperatorSeed(p)
+		if err != nil {
+			return err
+		}
+		fp := func(name string) []string {
+			c, _ := p.Cert(name)
+			return []string{channel.Fingerprint(c)}
+		}
+		c, err := tson.New(tson.Options{DataDir: cfg.DataDir, Hop: hop,
+			GatewaySyncURL: s.URL + gateway.SyncPath, GatewayAsyncURL: s.URL + gateway.AsyncPath,
+			Password: s.CONCredentials.Password, Gateways: gateways,
+			Providers: fp(pki.NameGCVP), ENIS: fp(pki.NameENIS),
+			Seeds: []tson.OperatorSeed{seed}, Logger: s.log.With("role", "tson")})
+		if err != nil {
+			return err
+		}
+		c.Register(e)
+		s.CON = c
 	}
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	return nil
@@ -469,7 +499,7 @@ func loadCredentials(path string) (map[string]Credentials, error) {
 		return nil, fmt.Errorf("server: credentials: %w", err)
 	}
 	changed := false
-	for _, id := range []string{PortalSenderID, GCVPSenderID} {
+	for _, id := range []string{PortalSenderID, GCVPSenderID, tson.SenderID} {
 		if c := creds[id]; c.SenderID == "" || c.Password == "" {
 			creds[id] = Credentials{SenderID: id, Password: randomPassword()}
 			changed = true
@@ -573,6 +603,8 @@ func (s *Server) gatewayConfig() gateway.Config {
 		{ID: s.Credentials.SenderID, Password: gateway.HashPassword(s.Credentials.Password), Certs: fp(pki.NamePortal)},
 		{ID: s.GCVPCredentials.SenderID, Password: gateway.HashPassword(s.GCVPCredentials.Password), Certs: fp(pki.NameGCVP),
 			PushURL: s.URL + provider.AsyncPath},
+		// The ЦОН pulls its answers with getMessages.
+		{ID: s.CONCredentials.SenderID, Password: gateway.HashPassword(s.CONCredentials.Password), Certs: fp(pki.NameCON)},
 	}}
 	for _, svc := range gcvpServices(nil) {
 		cfg.Routes = append(cfg.Routes, gateway.Route{ServiceID: svc.ID(), URL: s.URL + provider.SyncPath,
