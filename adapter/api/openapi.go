@@ -198,6 +198,7 @@ func (a *API) ownPaths() map[string]any {
 		for _, st := range op.errors {
 			resp[fmt.Sprint(st)] = map[string]any{"$ref": "#/components/responses/" + responseName(st)}
 		}
+		o["responses"] = resp
 		p := OpenAPIPath(r.path)
 		item, _ := paths[p].(map[string]any)
 		if item == nil {
