@@ -131,7 +131,7 @@ func TestClientRequest(t *testing.T) {
 	cases := []struct{ channel, iin, as, outcome, refusal, lastStep string }{
 		{"async", "880512310210", "", "ASSIGNED", "", "A11_ANSWER"},
 		{"sync", "880512310210", "", "ASSIGNED", "", ""},
-		{"async", "951103420437", "", "REFUSED", "", "A11_ANSWER"},
+		{"async", "951103420437", "", "", "SVC_NO_PAYMENT_INFO", "A10_FIND_PAYMENT_INFO"},
 		{"async", "790227333112", "", "", "CERT_REVOKED", "A6_CERT_STATUS"},
 		{"sync", "880512310210", "consumer-ec", "", "CERT_IIN_MISMATCH", ""},
 	}
