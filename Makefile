@@ -6,8 +6,8 @@ GO    ?= go
 ADDR  ?= 127.0.0.1:8080
 DATA  ?= ./var
 BIN   := bin/shepgate
-# Debian packages the tests use: xmlsec1 (signature cross-check), xmllint (XSD validation).
-DEB_PKGS := xmlsec1 libxml2-utils
+# Debian packages the tests use: xmlsec1 (signature cross-check), xmllint (XSD validation),
+# chromium (the web screens' end-to-end tests).
 
 .PHONY: all build run test deps generate check-generated vet bench vulncheck clean
 
@@ -24,6 +24,7 @@ deps:
 	@missing=""; \
 	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
