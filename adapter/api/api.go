@@ -41,7 +41,18 @@
 //     of its success path (255 s) is used.
 //   - The survey is taken once the request is answered, DONE or REFUSED: a refusal is the
 //     service's result too, and the survey asks about the process and its result.
-//   - The gateway hands an answer out once: it is stored before the status view answers.
+//   - The gateway hands an answer out once: it is stored before the status view answers. A
+//     refresh that cannot reach the gateway leaves the request as it was and says why in
+//     lastError.
+//
+// # Accounts
+//
+// Consumers log in with IIN and password. Accounts come from Options.Accounts and from a JSON
+// file of bcrypt hashes (Options.AccountsFile, format at AccountsFile). In test mode every
+// fixture person of Options.FixturesFile (and every IIN the fixtures list as unknown to ГЦВП)
+// has an account with the password "test-" and the IIN (TestPassword), e.g. 880512310210 /
+// test-880512310210, and POST /api/v1/requests/{number}/test-signature signs with the
+// fixture's test-PKI certificate.
 package api
 
 import (
@@ -71,9 +82,12 @@ const BasePath = "/api/v1"
 
 // Defaults of Options.
 const (
-	DefaultSessionTTL    = 30 * time.Minute
+	// DefaultSessionTTL is how long a session lives without a call.
+	DefaultSessionTTL = 30 * time.Minute
+	// DefaultLoginAttempts is how many failed logins of one IIN DefaultLoginWindow allows.
 	DefaultLoginAttempts = 5
-	DefaultLoginWindow   = 15 * time.Minute
+	// DefaultLoginWindow is the window failed logins are counted in.
+	DefaultLoginWindow = 15 * time.Minute
 	// DefaultListLimit is how many requests GET /api/v1/requests returns at most.
 	DefaultListLimit = 100
 )

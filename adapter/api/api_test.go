@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/shepgate/shepgate/adapter/api"
 	"github.com/shepgate/shepgate/adapter/envelope"
+	"github.com/shepgate/shepgate/adapter/fixtures"
 	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/resultdoc"
@@ -90,8 +92,12 @@ func TestFullFlow(t *testing.T) {
 	// Signed and sent once: a second signature is refused.
 	c.wantProblem("POST", "/api/v1/requests/"+d.RequestNumber+"/test-signature", nil, true, http.StatusConflict, "API_REQUEST_STATE", "")
 
+	wantStatus, wantOutcome := expected(t, good, wsdl.ServiceBasicPensionInfo)
+	if wantStatus != "DONE" {
+		t.Fatalf("the fixtures no longer give %s a result of service 3 (%s); pick another", good, wantOutcome)
+	}
 	v = c.await(d.RequestNumber)
-	if v.Status != "DONE" || v.Outcome != "ASSIGNED" || v.IIN != good || v.ServiceNameKK == "" || v.ServiceNameRU == "" ||
+	if v.Status != "DONE" || v.Outcome != wantOutcome || v.IIN != good || v.ServiceNameKK == "" || v.ServiceNameRU == "" ||
 		v.MessageState != "DELIVERED" || v.AnsweredAt == nil {
 		t.Fatalf("done %+v", v)
 	}
@@ -113,7 +119,7 @@ func TestFullFlow(t *testing.T) {
 	var res api.ResultView
 	c.call("GET", "/api/v1/requests/"+d.RequestNumber+"/result", nil, http.StatusOK, &res)
 	dec, _ := res.Document["decision"].(map[string]any)
-	if res.Kind != "InfoResponse" || res.Outcome != "ASSIGNED" || res.Document["iin"] != good || dec["outcome"] != "ASSIGNED" ||
+	if res.Kind != "InfoResponse" || res.Outcome != wantOutcome || res.Document["iin"] != good || dec["outcome"] != wantOutcome ||
 		res.Document["requestNumber"] != d.RequestNumber {
 		t.Fatalf("result %+v", res)
 	}
@@ -189,15 +195,22 @@ func TestFullFlow(t *testing.T) {
 func TestConsumerSigned(t *testing.T) {
 	_, _, base := mount(t)
 	c := login(t, base, good)
+	sikStatus, sikOutcome := expected(t, good, wsdl.ServiceSikIssue)
+	stmtStatus, stmtOutcome := expected(t, good, wsdl.ServicePensionFundStatement)
+	f, err := fixtures.Read(fixturesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		body    api.CreateRequest
 		cert    string
 		status  string
 		outcome string
 	}{
-		{api.CreateRequest{ServiceID: wsdl.ServiceSikIssue, Duplicate: boolean(true), Lang: str("ru")}, pki.NameConsumerGood, "DONE", "DUPLICATE"},
-		{api.CreateRequest{ServiceID: wsdl.ServicePensionFundStatement, PeriodFrom: str("2024-01-01"), PeriodTo: str("2024-12-31")},
-			pki.NameConsumerGood, "DONE", "STATEMENT"},
+		{api.CreateRequest{ServiceID: wsdl.ServiceSikIssue, Duplicate: boolean(sikOutcome == "DUPLICATE"), Lang: str("ru")},
+			pki.NameConsumerGood, sikStatus, sikOutcome},
+		{api.CreateRequest{ServiceID: wsdl.ServicePensionFundStatement, PeriodFrom: str(f.StatementPeriod.From), PeriodTo: str(f.StatementPeriod.To)},
+			pki.NameConsumerGood, stmtStatus, stmtOutcome},
 		// Someone else's valid signature: ГЦВП refuses (the IIN in the certificate is not the request's).
 		{api.CreateRequest{ServiceID: wsdl.ServiceBasicPensionInfo}, pki.NameConsumerEC, "REFUSED", "CERT_IIN_MISMATCH"},
 	}
@@ -225,7 +238,7 @@ func TestConsumerSigned(t *testing.T) {
 			if res.Outcome != tc.outcome {
 				t.Fatalf("result %+v", res)
 			}
-			if tc.body.ServiceID == wsdl.ServicePensionFundStatement {
+			if tc.outcome == "STATEMENT" {
 				if rows, ok := res.Document["row"].([]any); !ok || len(rows) == 0 {
 					t.Fatalf("statement rows %+v", res.Document)
 				}
@@ -242,6 +255,9 @@ func TestConsumerSigned(t *testing.T) {
 	r := login(t, base, revoked)
 	d := r.draft(api.CreateRequest{ServiceID: wsdl.ServiceBasicPensionInfo})
 	r.call("POST", "/api/v1/requests/"+d.RequestNumber+"/test-signature", nil, http.StatusOK, nil)
+	if st, code := expected(t, revoked, wsdl.ServiceBasicPensionInfo); st != "REFUSED" || code != "CERT_REVOKED" {
+		t.Fatalf("the fixtures expect %s %s of the revoked consumer", st, code)
+	}
 	if v := r.await(d.RequestNumber); v.Status != "REFUSED" || v.RefusalCode != "CERT_REVOKED" {
 		t.Fatalf("revoked: %+v", v)
 	}
@@ -285,7 +301,8 @@ func TestSignatureChecks(t *testing.T) {
 		t.Fatalf("indented signed document: %+v", v)
 	}
 	c.wantProblem("POST", path, once, true, http.StatusConflict, "API_REQUEST_STATE", "")
-	if v = c.await(d.RequestNumber); v.Status != "DONE" || v.Outcome != "REFUSED" {
+	st, out := expected(t, good, wsdl.ServiceAgeBenefitInfo)
+	if v = c.await(d.RequestNumber); v.Status != st || v.Outcome != out {
 		t.Fatalf("indented signed document's answer: %+v", v)
 	}
 }
@@ -636,4 +653,46 @@ func TestOpenAPI(t *testing.T) {
 	if !strings.Contains(string(raw), "/api/v1/con/applications") || !strings.Contains(string(raw), `"Application"`) {
 		t.Fatal("merged paths are not in the document")
 	}
+}
+
+// TestConcurrency: of simultaneous submissions of one draft, one sends it; simultaneous
+// refreshes store the answer once and all end DONE.
+func TestConcurrency(t *testing.T) {
+	_, _, base := mount(t)
+	c := login(t, base, ec)
+	d := c.draft(api.CreateRequest{ServiceID: wsdl.ServiceBasicPensionInfo})
+	path := "/api/v1/requests/" + d.RequestNumber
+	statuses := make(chan int, 6)
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() { statuses <- c.send("POST", path+"/test-signature", nil, true).status })
+	}
+	wg.Wait()
+	close(statuses)
+	ok := 0
+	for st := range statuses {
+		switch st {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+		default:
+			t.Errorf("submission answered %d", st)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d submissions sent the draft", ok)
+	}
+	wantStatus, wantOutcome := expected(t, ec, wsdl.ServiceBasicPensionInfo)
+	results := make(chan api.RequestView, 4)
+	for range 4 {
+		wg.Go(func() { results <- c.await(d.RequestNumber) })
+	}
+	wg.Wait()
+	close(results)
+	for v := range results {
+		if v.Status != wantStatus || v.Outcome != wantOutcome {
+			t.Fatalf("answer %+v", v)
+		}
+	}
+	c.call("GET", path+"/result.xml", nil, http.StatusOK, nil)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shepgate/shepgate/adapter/api"
+	"github.com/shepgate/shepgate/adapter/fixtures"
 	"github.com/shepgate/shepgate/adapter/server"
 )
 
@@ -236,3 +237,32 @@ func (c *client) await(number string) api.RequestView {
 func str(s string) *string { return &s }
 
 func boolean(b bool) *bool { return &b }
+
+// expected is the fixtures' expectation of a service for a person: the status and outcome the
+// API must show (ASSIGNED, REFUSED, ISSUED, DUPLICATE, STATEMENT → DONE; a code → REFUSED).
+func expected(t *testing.T, iinValue, serviceID string) (status, outcome string) {
+	t.Helper()
+	f, err := fixtures.Read(fixturesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f.People {
+		if p.IIN != iinValue {
+			continue
+		}
+		want, ok := p.Expect[serviceID]
+		if !ok {
+			want, ok = p.ExpectTransactional[serviceID]
+		}
+		if !ok {
+			t.Fatalf("the fixtures expect nothing of %s for %s", serviceID, iinValue)
+		}
+		switch want {
+		case "ASSIGNED", "REFUSED", "ISSUED", "DUPLICATE", "STATEMENT":
+			return "DONE", want
+		}
+		return "REFUSED", want
+	}
+	t.Fatalf("no fixture person %s", iinValue)
+	return "", ""
+}

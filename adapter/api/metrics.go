@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/shepgate/shepgate/adapter/services"
 )
 
 // Metrics are the Prometheus metrics that GET /metrics exposes. The API counts its requests
@@ -32,11 +34,16 @@ type Metrics struct {
 
 // Outcomes of shepgate_requests_total.
 const (
+	// OutcomeCreated counts drafts.
 	OutcomeCreated = "created"
-	OutcomeSent    = "sent"
-	OutcomeDone    = "done"
+	// OutcomeSent counts requests the gateway took.
+	OutcomeSent = "sent"
+	// OutcomeDone counts results (DONE).
+	OutcomeDone = "done"
+	// OutcomeRefused counts ГЦВП's refusals (REFUSED).
 	OutcomeRefused = "refused"
-	OutcomeFailed  = "failed"
+	// OutcomeFailed counts requests that could not be delivered (FAILED).
+	OutcomeFailed = "failed"
 )
 
 // NewMetrics returns the metrics on a registry of their own.
@@ -81,6 +88,11 @@ func (m *Metrics) ObserveStep(serviceID, step, outcome string, d time.Duration) 
 		return
 	}
 	m.steps.WithLabelValues(serviceID, step, outcome).Observe(d.Seconds())
+}
+
+// ObserveStepRecord is ObserveStep of a step as adapter/services records it.
+func (m *Metrics) ObserveStepRecord(serviceID string, rec services.StepRecord) {
+	m.ObserveStep(serviceID, string(rec.Step), rec.Outcome, rec.Ended.Sub(rec.Started))
 }
 
 // ObserveHTTP records one HTTP request; route is the route template (e.g.

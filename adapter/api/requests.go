@@ -433,7 +433,10 @@ func (a *API) send(c echo.Context, r store.PortalRequest, raw []byte) error {
 }
 
 func stateError(r store.PortalRequest, what string) *apiError {
-	return newError(CodeState, fmt.Sprintf("request %s is %s: %s", r.Number, publicStatus(r.Status), what))
+	if r.Status == store.PortalSending {
+		return newError(CodeState, fmt.Sprintf("request %s is being sent by another submission: %s", r.Number, what))
+	}
+	return newError(CodeState, fmt.Sprintf("request %s is %s: %s", r.Number, r.Status, what))
 }
 
 // own returns the session consumer's request named in the path; another consumer's request is

@@ -50,13 +50,20 @@ var ErrPortalState = errors.New("store: the portal request's state does not allo
 
 // Portal request statuses.
 const (
-	PortalDraft      = "DRAFT"
-	PortalSending    = "SENDING"
-	PortalSent       = "SENT"
+	// PortalDraft: made, its document not signed yet.
+	PortalDraft = "DRAFT"
+	// PortalSending: claimed by a submission that is sending it to the gateway.
+	PortalSending = "SENDING"
+	// PortalSent: the gateway took it (messageId known).
+	PortalSent = "SENT"
+	// PortalInProgress: the gateway delivered it to ГЦВП.
 	PortalInProgress = "IN_PROGRESS"
-	PortalDone       = "DONE"
-	PortalRefused    = "REFUSED"
-	PortalFailed     = "FAILED"
+	// PortalDone: ГЦВП's result has come.
+	PortalDone = "DONE"
+	// PortalRefused: ГЦВП's signed refusal has come.
+	PortalRefused = "REFUSED"
+	// PortalFailed: it could not be delivered.
+	PortalFailed = "FAILED"
 )
 
 // PortalRequest is one consumer's request at the portal.
