@@ -30,6 +30,8 @@ type sessions struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	m   map[[32]byte]*session
+	// swept is when expired sessions were last dropped (at most once a minute, on a login).
+	swept time.Time
 }
 
 func newSessions(ttl time.Duration) *sessions {
@@ -57,10 +59,13 @@ func (s *sessions) create(acc *Account, now time.Time) (string, session, error) 
 	ss := &session{iin: acc.IIN, name: acc.Name, csrf: csrf, expires: now.Add(s.ttl)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, v := range s.m {
-		if !now.Before(v.expires) {
-			delete(s.m, k)
+	if now.Sub(s.swept) > time.Minute {
+		for k, v := range s.m {
+			if !now.Before(v.expires) {
+				delete(s.m, k)
+			}
 		}
+		s.swept = now
 	}
 	s.m[sha256.Sum256([]byte(token))] = ss
 	return token, *ss, nil
