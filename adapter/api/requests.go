@@ -586,11 +586,17 @@ func (a *API) refresh(ctx context.Context, r store.PortalRequest) (store.PortalR
 		if err != nil {
 			return cur, err
 		}
-		if err := a.store.CompletePortalRequest(ctx, cur.Number, pa, now); err != nil && !errors.Is(err, store.ErrPortalState) {
+		switch err := a.store.CompletePortalRequest(ctx, cur.Number, pa, now); {
+		case err == nil:
+			outcome := OutcomeDone
+			if pa.Status == store.PortalRefused {
+				outcome = OutcomeRefused
+			}
+			a.metrics.CountRequest(cur.ServiceID, outcome)
+			a.log.Info("answer received", "number", cur.Number, "status", pa.Status, "outcome", pa.Outcome)
+		case !errors.Is(err, store.ErrPortalState):
 			return cur, err
 		}
-		a.metrics.CountRequest(cur.ServiceID, map[string]string{store.PortalDone: OutcomeDone, store.PortalRefused: OutcomeRefused}[pa.Status])
-		a.log.Info("answer received", "number", cur.Number, "status", pa.Status, "outcome", pa.Outcome)
 		return a.store.PortalRequest(ctx, cur.Number)
 	}
 	st, err := a.gw.Status(ctx, cur.MessageID)
