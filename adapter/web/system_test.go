@@ -24,6 +24,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/gateway"
 	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/server"
+	"github.com/shepgate/shepgate/adapter/tson"
 	"github.com/shepgate/shepgate/adapter/web"
 	"github.com/shepgate/shepgate/adapter/wssec"
 )
@@ -89,6 +90,8 @@ func startSystem(t *testing.T) *system {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	e.Any("/*", echo.WrapHandler(proxy))
+	// The operator API is the server's, even when the consumer API in front claims /api/v1/*.
+	e.Any(tson.BasePath+"/*", echo.WrapHandler(proxy))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -188,10 +191,16 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // run runs actions, failing the test with what was being done and the page's alert.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
 		t.Fatalf("%s: %v%s", what, err, pageAlert(ctx))
 	}
 }
+
+// stepTimeout bounds one step of a screen (a click and the wait for what it shows), so that a
+// screen that never shows what is awaited fails with what it says instead.
+const stepTimeout = 45 * time.Second
 
 // pageAlert is the screen's visible error message, if any, for failure messages.
 func pageAlert(ctx context.Context) string {
