@@ -257,11 +257,12 @@
         $('#refusal').hidden = !refused;
         if (refused) { text('#refusal-text', byLang(v.refusalKk, v.refusalRu)); $('#refusal-code').textContent = v.refusalCode || ''; }
         $('#result-actions').hidden = !(v.status === 'DONE' || v.status === 'REFUSED');
+      if (v.lastError) { showError(byLang(v.lastError.titleKk, v.lastError.titleRu) + ' (' + t('common.code') + ': ' + v.lastError.code + ')'); }
         var tb = $('#steps tbody');
         tb.textContent = '';
         (v.steps || []).forEach(function (s, i) {
           var over = s.normMs && s.durationMs > s.normMs;
-          var outcome = s.outcome || '';
+          var outcome = s.outcome ? (t('out.' + s.outcome) !== 'out.' + s.outcome ? t('out.' + s.outcome) : s.outcome) : '';
           if (s.code) { outcome += (outcome ? ' · ' : '') + s.code; }
           var dur = fmtMs(s.durationMs);
           if (s.normMs) { dur += ' — ' + (over ? t('status.overNorm') : t('status.withinNorm')); }
@@ -270,7 +271,7 @@
             el('td', { text: byLang(s.nameKk, s.nameRu) || '' }),
             el('td', { text: fmtTime(s.startedAt) }),
             el('td', { class: s.normMs ? (over ? 'over' : 'within') : '', text: dur }),
-            el('td', { text: fmtMs(s.normMs) }),
+            el('td', { text: s.normMs ? fmtMs(s.normMs) : '—' }),
             el('td', { text: outcome })
           ]));
         });
@@ -305,14 +306,20 @@
   };
 
   // fieldLabel names a result field in the screen's language (catalogue "field.<name>").
-  function fieldLabel(k) { return t('field.' + k) !== 'field.' + k ? t('field.' + k) : k; }
+  function fieldLabel(k) { k = String(k).replace(/^@/, ''); return t('field.' + k) !== 'field.' + k ? t('field.' + k) : k; }
   function fieldValue(k, v) {
     if (v === true) { return t('common.yes'); }
     if (v === false) { return t('common.no'); }
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) { return fmtTime(v); }
+    if (/Tiyn$/.test(k) && /^-?\d+$/.test(String(v))) { return money(Number(v)); }
     var lk = 'value.' + v;
     if (typeof v === 'string' && t(lk) !== lk) { return t(lk); }
     return String(v);
+  }
+  // money prints tiyn as tenge with two decimals and grouped thousands.
+  function money(tiyn) {
+    var neg = tiyn < 0, a = Math.abs(tiyn), whole = String(Math.floor(a / 100)), cents = pad(a % 100);
+    return (neg ? '-' : '') + whole.replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0') + ',' + cents;
   }
   // renderValue shows a result's fields: objects as lists of labelled values, lists of objects
   // as tables; fields that come in two languages (xxxKk, xxxRu) in the screen's language.
@@ -379,7 +386,8 @@
       var n = encodeURIComponent(D.n);
       api('GET', '/requests/' + n).then(function (v) {
         text('#survey-service', byLang(v.serviceNameKk, v.serviceNameRu) || v.serviceId);
-        if (v.serviceId === D.service9) { text('#q1-text', $('#q1-text').dataset.q9); }
+        if (v.serviceNumber === 9 || v.serviceId === D.service9) { text('#q1-text', $('#q1-text').dataset.q9); }
+      if (v.survey) { $('#survey-form').hidden = true; $('#survey-thanks').hidden = false; }
       }).catch(showError);
       $('#survey-form').addEventListener('submit', function (ev) {
         ev.preventDefault();
