@@ -373,7 +373,18 @@
         var box = $('#result');
         box.textContent = '';
         if (typeof r === 'string') { box.appendChild(el('pre', { class: 'xml', text: r })); return; }
-        box.appendChild(renderValue(r));
+        var head = {};
+        if (r.kind) { head.kind = r.kind; }
+        if (r.outcome) { head.outcome = r.outcome; }
+        if (r.refusalCode) { head.refusalKk = r.refusalKk; head.refusalRu = r.refusalRu; head.refusalCode = r.refusalCode; }
+        box.appendChild(renderValue(head));
+        if (r.document) {
+          var doc = Object.assign({}, r.document);
+          delete doc.serviceId;
+          delete doc.requestNumber;
+          box.appendChild(el('h2', { text: t('result.document') }));
+          box.appendChild(renderValue(doc));
+        }
       }).catch(function (e) {
         text('#result', t('result.notReady'));
         showError(e);
