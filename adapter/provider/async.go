@@ -160,7 +160,7 @@ func (p *Provider) work(ctx context.Context, r store.ServiceRequest) {
 			err = perr
 		} else {
 			ans, err = svc.Handle(ctx, &services.Request{ServiceID: r.ServiceID, MessageID: r.ID, Document: doc,
-				Steps: &stepSink{st: p.store, attempt: r.Attempts, after: p.cfg.AfterStep}})
+				Steps: &stepSink{st: p.store, attempt: r.Attempts, after: p.cfg.AfterStep, serviceID: r.ServiceID, observe: p.cfg.OnStep}})
 		}
 	}
 	now := p.now()
@@ -184,6 +184,7 @@ func (p *Provider) work(ctx context.Context, r store.ServiceRequest) {
 		p.log.Warn("worker: complete", "request", r.ID, "err", err)
 	default:
 		p.log.Info("request completed", "request", r.ID, "service", r.ServiceID, "status", ans.StatusCode, "attempt", r.Attempts)
+		p.observeAnswer(r.ServiceID, ans)
 	}
 }
 
@@ -249,6 +250,21 @@ type stepSink struct {
 	after   func(requestID string, step services.Step)
 	// id, when set, is the request's record ID (else the ID the service reports).
 	id string
+	// serviceID and observe report the step to metrics (observe may be nil).
+	serviceID string
+	observe   func(serviceID string, rec services.StepRecord)
+}
+
+// observeAnswer reports an answer's outcome to metrics: OK or the refusal code.
+func (p *Provider) observeAnswer(serviceID string, ans *services.Answer) {
+	if p.cfg.OnAnswer == nil {
+		return
+	}
+	outcome := "OK"
+	if ans.Refusal != "" {
+		outcome = string(ans.Refusal)
+	}
+	p.cfg.OnAnswer(serviceID, outcome)
 }
 
 // RecordStep implements services.StepSink.
@@ -258,6 +274,9 @@ func (s *stepSink) RecordStep(ctx context.Context, requestID string, rec service
 	}
 	err := s.st.AddStep(ctx, store.RequestStep{RequestID: requestID, Attempt: s.attempt, Step: string(rec.Step),
 		Started: rec.Started, Ended: rec.Ended, Outcome: rec.Outcome, Code: string(rec.Code), NormMS: rec.Norm.Milliseconds()})
+	if s.observe != nil {
+		s.observe(s.serviceID, rec)
+	}
 	if s.after != nil {
 		s.after(requestID, rec.Step)
 	}

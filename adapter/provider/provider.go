@@ -45,6 +45,9 @@ type Config struct {
 	// AfterStep, when set, is called after each recorded step (a test hook: `serve --test-mode`
 	// uses it to crash the process mid-request).
 	AfterStep func(requestID string, step services.Step)
+	// OnStep and OnAnswer, when set, observe every recorded step and every answer (metrics).
+	OnStep   func(serviceID string, rec services.StepRecord)
+	OnAnswer func(serviceID, outcome string)
 }
 
 // Provider is the ГЦВП role.
@@ -152,7 +155,7 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 		return nil, session, err
 	}
 	ans, err := svc.Handle(ctx, &services.Request{ServiceID: req.Info.ServiceId, MessageID: req.Info.MessageId, Document: req.Data,
-		Steps: &stepSink{st: p.store, attempt: 1, after: p.cfg.AfterStep, id: id}})
+		Steps: &stepSink{st: p.store, attempt: 1, after: p.cfg.AfterStep, id: id, serviceID: req.Info.ServiceId, observe: p.cfg.OnStep}})
 	if err != nil {
 		// The sender will retry with a new messageId; this record keeps the failure.
 		_ = p.store.FinishSyncRequest(ctx, id, store.RequestAnswer{StatusCode: string(fault.CodeOf(err)), StatusMessage: err.Error()}, now())
@@ -175,6 +178,7 @@ func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, err
 	if err != nil {
 		return nil, session, err
 	}
+	p.observeAnswer(req.Info.ServiceId, ans)
 	if answer, err := envelope.SerializeElement(ans.Document); err == nil {
 		if err := p.store.FinishSyncRequest(ctx, id, store.RequestAnswer{Document: answer, StatusCode: ans.StatusCode, StatusMessage: ans.StatusMessage,
 			RefusalCode: string(ans.Refusal), RequestNumber: ans.RequestNumber, IIN: ans.IIN, MessageID: resp.Info.MessageId}, now()); err != nil {

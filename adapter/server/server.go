@@ -25,6 +25,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/shepgate/shepgate/adapter/api"
 	"github.com/shepgate/shepgate/adapter/certstatus"
 	"github.com/shepgate/shepgate/adapter/channel"
 	"github.com/shepgate/shepgate/adapter/fault"
@@ -37,6 +38,7 @@ import (
 	"github.com/shepgate/shepgate/adapter/services"
 	"github.com/shepgate/shepgate/adapter/store"
 	"github.com/shepgate/shepgate/adapter/tson"
+	"github.com/shepgate/shepgate/adapter/web"
 	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/adapter/xmlsafe"
 	"github.com/shepgate/shepgate/mocks/enis"
@@ -107,6 +109,11 @@ type Config struct {
 	// Lease is how long ГЦВП's worker holds a request before it may be taken over; default 1
 	// minute (after a crash, a request is processed again when its lease runs out).
 	Lease time.Duration
+	// Accounts is the consumers' accounts file of the API (adapter/api); in test mode the fixture
+	// people have accounts too.
+	Accounts string
+	// SecureCookies marks session cookies Secure (behind HTTPS).
+	SecureCookies bool
 	// gbdflDirectory and enisDirectory answer the mocks (set up from the fixtures and the
 	// synthetic population).
 	gbdflDirectory gbdfl.Directory
@@ -134,6 +141,10 @@ type Server struct {
 	GCVPCredentials Credentials
 	// Population is the synthetic population behind ГЦВП's store and the mocks.
 	Population *population.Population
+	// API is the consumer API (with the portal role), nil otherwise.
+	API *api.API
+	// Metrics are the process's Prometheus metrics.
+	Metrics *api.Metrics
 	// CON is the ЦОН role (service 10's operator channel) when it runs, nil otherwise.
 	CON *tson.CON
 	// CONCredentials are the ЦОН system's credentials at the gateway.
@@ -260,6 +271,8 @@ func (s *Server) setup(ctx context.Context) error {
 	if cfg.StatusTimeout > 0 {
 		statusHTTP = &http.Client{Timeout: cfg.StatusTimeout}
 	}
+	metrics := api.NewMetrics()
+	s.Metrics = metrics
 	status := certstatus.New(certstatus.Options{HTTP: statusHTTP, Policy: cfg.StatusPolicy, Logger: s.log, URLRewrite: s.rewrite(p.BaseURL())})
 	has := func(r string) bool { return slices.Contains(cfg.Roles, r) }
 	var regs []*scenario.Registry
@@ -322,7 +335,8 @@ func (s *Server) setup(ctx context.Context) error {
 		}
 		deps := &services.Deps{Store: s.Store, Consumers: verifier, Status: status, Signer: hop.Signer, Logger: s.log}
 		pcfg := provider.Config{Gateways: gateways, GatewayAsyncURL: s.URL + gateway.AsyncPath,
-			SenderID: s.GCVPCredentials.SenderID, Password: s.GCVPCredentials.Password, Lease: cfg.Lease}
+			SenderID: s.GCVPCredentials.SenderID, Password: s.GCVPCredentials.Password, Lease: cfg.Lease,
+			OnStep: metrics.ObserveStepRecord, OnAnswer: metrics.CountRequest}
 		if cfg.TestMode {
 			pcfg.AfterStep = cfg.AfterStep
 		}
@@ -345,6 +359,28 @@ func (s *Server) setup(ctx context.Context) error {
 			ids = append(ids, svc.ID())
 		}
 		(&portal.Handler{Client: client, Services: ids, Logger: s.log.With("role", "portal")}).Register(e)
+		a, err := api.New(api.Options{Store: s.Store, Gateway: client, Logger: s.log.With("role", "api"),
+			TestMode: cfg.TestMode, FixturesFile: cfg.Fixtures, PKI: p, AccountsFile: cfg.Accounts,
+			SecureCookie: cfg.SecureCookies, Limits: cfg.Limits, Metrics: metrics,
+			ReadyChecks: map[string]func(context.Context) error{"store": s.Store.Ping}})
+		if err != nil {
+			return err
+		}
+		a.Register(e)
+		s.API = a
+		wopts := web.Options{TestMode: cfg.TestMode, RootRedirect: true, Logger: s.log.With("role", "web")}
+		if cfg.TestMode {
+			if key, cert, err := p.KeyPair(pki.NameOperator1); err == nil {
+				wopts.OperatorTestSigner = &wssec.Signer{Key: key, Cert: cert}
+			}
+		}
+		w, err := web.New(wopts)
+		if err != nil {
+			return err
+		}
+		w.Register(e)
+	} else {
+		e.GET("/metrics", echo.WrapHandler(metrics.Handler()))
 	}
 	if has(RoleCON) {
 		hop, err := s.hop("tson", pki.NameCON, verifier, status)
@@ -370,7 +406,9 @@ func (s *Server) setup(ctx context.Context) error {
 		c.Register(e)
 		s.CON = c
 	}
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	if !has(RolePortal) {
+		e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	}
 	return nil
 }
 

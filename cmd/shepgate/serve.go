@@ -31,6 +31,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	nucValidity := fs.Duration("nuc-validity", 10*time.Minute, "how long the НУЦ mock's OCSP answers and CRLs are valid, hence cached (set it short when steering the mock)")
 	popSeed := fs.Int64("population-seed", 1, "seed of the synthetic population (ГЦВП's store, ГБД ФЛ, ЕНИС)")
 	popSize := fs.Int("population-size", server.DefaultPopulationSize, "persons in the synthetic population (-1: none)")
+	accounts := fs.String("accounts", "", "consumers' accounts file of the API (JSON with bcrypt hashes; see adapter/api)")
+	secureCookies := fs.Bool("secure-cookies", false, "mark session cookies Secure (set it when served over HTTPS)")
 	crashAfter := fs.String("crash-after-step", "", "test mode only: exit the process (status 70) right after ГЦВП records this step, to test recovery")
 	fixtures := fs.String("fixtures", "", "fixture people to load into the ГЦВП store (default "+defaultFixtures+" when present)")
 	publicURL := fs.String("public-url", "", "base URL others reach this process at (default http://ADDR)")
@@ -80,7 +82,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		Addr: *addr, DataDir: *data, Roles: strings.Split(*roles, ","), Fixtures: fx,
 		PublicURL: *publicURL, Logger: log, StatusPolicy: pol, StatusTimeout: *statusTimeout,
 		TestMode: *testMode, Scenarios: *scenarios, Lease: *lease, PopulationSeed: *popSeed, PopulationSize: *popSize,
-		NUCValidity: *nucValidity,
+		NUCValidity: *nucValidity, Accounts: *accounts, SecureCookies: *secureCookies,
 	}
 	if *crashAfter != "" {
 		cfg.AfterStep = func(requestID string, step services.Step) {
@@ -99,6 +101,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  ГЦВП provider         POST %s/gcvp/sync\n", s.URL)
 	fmt.Fprintf(stdout, "  НУЦ mock              %s/nuc/ocsp, %s/nuc/crl/intermediate.crl\n", s.URL, s.URL)
 	fmt.Fprintf(stdout, "  portal                POST %s/portal/services/{serviceId}/requests  (body: the consumer-signed request XML)\n", s.URL)
+	fmt.Fprintf(stdout, "  consumer API          %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\n", s.URL, s.URL)
+	fmt.Fprintf(stdout, "  ЦОН operator API      %s/api/v1/con\n", s.URL)
+	fmt.Fprintf(stdout, "  metrics, readiness    GET  %s/metrics, %s/readyz\n", s.URL, s.URL)
 	fmt.Fprintf(stdout, "  health                GET  %s/healthz\n", s.URL)
 	fmt.Fprintf(stdout, "  test PKI              %s (index: pki.json)\n", s.PKI.Dir())
 	if fx != "" {
