@@ -10,6 +10,8 @@ package wsdl
 import (
 	"embed"
 	"io/fs"
+	"net/http"
+	"regexp"
 )
 
 //go:embed *.wsdl
@@ -39,4 +41,31 @@ func Document(name string) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// soapAddress finds the soap:address of a WSDL.
+var soapAddress = regexp.MustCompile(`(<soap:address\s+location=")[^"]*(")`)
+
+// Handler answers GET <endpoint>?wsdl with the document called name, its soap:address set to
+// the URL it was fetched from; a GET without ?wsdl is told to POST an envelope.
+func Handler(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.URL.Query()["wsdl"]; !ok {
+			http.Error(w, "POST a SOAP 1.1 envelope here, or GET ?wsdl for the contract", http.StatusMethodNotAllowed)
+			return
+		}
+		doc, ok := Document(name)
+		if !ok {
+			http.Error(w, "no WSDL", http.StatusNotFound)
+			return
+		}
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		url := scheme + "://" + r.Host + r.URL.Path
+		doc = soapAddress.ReplaceAll(doc, []byte("${1}"+url+"${2}"))
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(doc)
+	}
 }

@@ -8,10 +8,8 @@ package provider
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,36 +104,13 @@ func (p *Provider) handleSync(c echo.Context) error {
 }
 
 func (p *Provider) process(ctx context.Context, raw []byte) ([]byte, string, error) {
-	in, err := p.hop.Receive(ctx, raw)
+	req, session, err := (&channel.Behind{Hop: p.hop, Gateways: p.cfg.Gateways, Replay: p.store, Receiver: "provider",
+		MaxAge: p.cfg.MaxAge, MaxFuture: p.cfg.MaxFuture}).Receive(ctx, raw)
 	if err != nil {
-		return nil, "", err
+		return nil, session, err
 	}
-	if !slices.Contains(p.cfg.Gateways, channel.Fingerprint(in.Cert)) {
-		return nil, "", fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
-	}
-	req, err := envelope.ReadSyncRequest(in.Body, p.hop.Limits)
-	if err != nil {
-		return nil, "", err
-	}
-	session := ""
-	if req.Info.SessionId != nil {
-		session = string(*req.Info.SessionId)
-	}
-	now := time.Now
-	if p.hop.Now != nil {
-		now = p.hop.Now
-	}
-	t := now()
-	date := req.MessageDate()
-	if date.Before(t.Add(-p.cfg.MaxAge)) || date.After(t.Add(p.cfg.MaxFuture)) {
-		return nil, session, fault.New(fault.MsgDateSkew, "messageDate %s is outside [now-%s, now+%s]", date.Format(time.RFC3339), p.cfg.MaxAge, p.cfg.MaxFuture)
-	}
-	if err := p.store.RememberMessage(ctx, "provider", req.SenderID(), req.Info.MessageId, t); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return nil, session, fault.New(fault.MsgReplay, "messageId %q of sender %q", req.Info.MessageId, req.SenderID())
-		}
-		return nil, session, fmt.Errorf("provider: replay record: %w", err)
-	}
+	t := p.now()
+	now := p.now
 	svc, ok := p.services[req.Info.ServiceId]
 	if !ok {
 		return nil, session, fault.New(fault.MsgUnknownService, "serviceId %q", req.Info.ServiceId)

@@ -48,7 +48,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -186,23 +185,9 @@ func (m *ENIS) Scenarios() *scenario.Registry { return m.opts.Scenarios }
 // Register mounts the mock's routes on e.
 func (m *ENIS) Register(e *echo.Echo) {
 	e.POST(SyncPath, m.handleSync)
-	e.GET(SyncPath, serveWSDL)
+	e.GET(SyncPath, echo.WrapHandler(wsdl.Handler(MockName)))
 }
 
-var soapAddress = regexp.MustCompile(`(<soap:address\s+location=")[^"]*(")`)
-
-func serveWSDL(c echo.Context) error {
-	if _, ok := c.QueryParams()["wsdl"]; !ok {
-		return c.String(http.StatusMethodNotAllowed, "POST a SOAP 1.1 envelope here, or GET ?wsdl for the contract\n")
-	}
-	doc, ok := wsdl.Document(MockName)
-	if !ok {
-		return c.String(http.StatusNotFound, "no WSDL\n")
-	}
-	url := c.Scheme() + "://" + c.Request().Host + c.Request().URL.Path
-	doc = soapAddress.ReplaceAll(doc, []byte("${1}"+url+"${2}"))
-	return c.Blob(http.StatusOK, channel.ContentType, doc)
-}
 
 type exchange struct {
 	session string
@@ -260,32 +245,14 @@ func (m *ENIS) now() time.Time {
 // receive authenticates the envelope and reads the request.
 func (m *ENIS) receive(ctx context.Context, raw []byte) (exchange, error) {
 	var x exchange
-	hop := m.opts.Hop
-	in, err := hop.Receive(ctx, raw)
+	req, session, err := (&channel.Behind{Hop: m.opts.Hop, Gateways: m.opts.Gateways, Replay: m.opts.Store, Receiver: MockName,
+		MaxAge: m.opts.MaxAge, MaxFuture: m.opts.MaxFuture}).Receive(ctx, raw)
+	x.session = session
+	if req != nil {
+		x.info = req.Info
+	}
 	if err != nil {
 		return x, err
-	}
-	if !slices.Contains(m.opts.Gateways, channel.Fingerprint(in.Cert)) {
-		return x, fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
-	}
-	req, err := envelope.ReadSyncRequest(in.Body, hop.Limits)
-	if err != nil {
-		return x, err
-	}
-	x.info = req.Info
-	if req.Info.SessionId != nil {
-		x.session = string(*req.Info.SessionId)
-	}
-	t := m.now()
-	date := req.MessageDate()
-	if date.Before(t.Add(-m.opts.MaxAge)) || date.After(t.Add(m.opts.MaxFuture)) {
-		return x, fault.New(fault.MsgDateSkew, "messageDate %s is outside [now-%s, now+%s]", date.Format(time.RFC3339), m.opts.MaxAge, m.opts.MaxFuture)
-	}
-	if err := m.opts.Store.RememberMessage(ctx, MockName, req.SenderID(), req.Info.MessageId, t); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return x, fault.New(fault.MsgReplay, "messageId %q of sender %q", req.Info.MessageId, req.SenderID())
-		}
-		return x, fmt.Errorf("enis: replay record: %w", err)
 	}
 	if req.Info.ServiceId != wsdl.ServiceEnisPowerOfAttorney {
 		return x, fault.New(fault.MsgUnknownService, "serviceId %q; ЕНИС serves %s", req.Info.ServiceId, wsdl.ServiceEnisPowerOfAttorney)

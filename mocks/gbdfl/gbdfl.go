@@ -62,8 +62,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -219,23 +217,9 @@ func (g *GBDFL) Scenarios() *scenario.Registry { return g.opts.Scenarios }
 // Register mounts the mock's routes on e.
 func (g *GBDFL) Register(e *echo.Echo) {
 	e.POST(SyncPath, g.handleSync)
-	e.GET(SyncPath, serveWSDL)
+	e.GET(SyncPath, echo.WrapHandler(wsdl.Handler(MockName)))
 }
 
-var soapAddress = regexp.MustCompile(`(<soap:address\s+location=")[^"]*(")`)
-
-func serveWSDL(c echo.Context) error {
-	if _, ok := c.QueryParams()["wsdl"]; !ok {
-		return c.String(http.StatusMethodNotAllowed, "POST a SOAP 1.1 envelope here, or GET ?wsdl for the contract\n")
-	}
-	doc, ok := wsdl.Document(MockName)
-	if !ok {
-		return c.String(http.StatusNotFound, "no WSDL\n")
-	}
-	url := c.Scheme() + "://" + c.Request().Host + c.Request().URL.Path
-	doc = soapAddress.ReplaceAll(doc, []byte("${1}"+url+"${2}"))
-	return c.Blob(http.StatusOK, channel.ContentType, doc)
-}
 
 // exchange is one request being answered.
 type exchange struct {
@@ -287,33 +271,14 @@ func (g *GBDFL) refuse(c echo.Context, err error, session string) error {
 // receive authenticates the envelope and reads the ГБД ФЛ request.
 func (g *GBDFL) receive(ctx context.Context, raw []byte) (exchange, error) {
 	var x exchange
-	hop := g.opts.Hop
-	in, err := hop.Receive(ctx, raw)
+	req, session, err := (&channel.Behind{Hop: g.opts.Hop, Gateways: g.opts.Gateways, Replay: g.opts.Store, Receiver: MockName,
+		MaxAge: g.opts.MaxAge, MaxFuture: g.opts.MaxFuture, Prepare: inlineToDocument}).Receive(ctx, raw)
+	x.session = session
+	if req != nil {
+		x.info = req.Info
+	}
 	if err != nil {
 		return x, err
-	}
-	if !slices.Contains(g.opts.Gateways, channel.Fingerprint(in.Cert)) {
-		return x, fault.New(fault.CertSenderMismatch, "the envelope is signed by %q, not by the gateway", in.Cert.Subject.CommonName)
-	}
-	inlineToDocument(in.Body)
-	req, err := envelope.ReadSyncRequest(in.Body, hop.Limits)
-	if err != nil {
-		return x, err
-	}
-	x.info = req.Info
-	if req.Info.SessionId != nil {
-		x.session = string(*req.Info.SessionId)
-	}
-	t := g.now()
-	date := req.MessageDate()
-	if date.Before(t.Add(-g.opts.MaxAge)) || date.After(t.Add(g.opts.MaxFuture)) {
-		return x, fault.New(fault.MsgDateSkew, "messageDate %s is outside [now-%s, now+%s]", date.Format(time.RFC3339), g.opts.MaxAge, g.opts.MaxFuture)
-	}
-	if err := g.opts.Store.RememberMessage(ctx, MockName, req.SenderID(), req.Info.MessageId, t); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return x, fault.New(fault.MsgReplay, "messageId %q of sender %q", req.Info.MessageId, req.SenderID())
-		}
-		return x, fmt.Errorf("gbdfl: replay record: %w", err)
 	}
 	if req.Info.ServiceId != wsdl.ServiceGbdflPersonByIIN {
 		return x, fault.New(fault.MsgUnknownService, "serviceId %q; ГБД ФЛ serves %s", req.Info.ServiceId, wsdl.ServiceGbdflPersonByIIN)
