@@ -188,7 +188,6 @@ func (m *ENIS) Register(e *echo.Echo) {
 	e.GET(SyncPath, echo.WrapHandler(wsdl.Handler(MockName)))
 }
 
-
 type exchange struct {
 	session string
 	info    shepsync.SyncMessageInfo

@@ -220,7 +220,6 @@ func (g *GBDFL) Register(e *echo.Echo) {
 	e.GET(SyncPath, echo.WrapHandler(wsdl.Handler(MockName)))
 }
 
-
 // exchange is one request being answered.
 type exchange struct {
 	session string
