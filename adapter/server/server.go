@@ -406,6 +406,13 @@ func (s *Server) setup(ctx context.Context) error {
 		c.Register(e)
 		s.CON = c
 	}
+	if s.API != nil && s.CON != nil {
+		// One openapi.json for the process: the consumer API's and the ЦОН API's routes.
+		paths, schemas := s.CON.OpenAPI()
+		if err := s.API.MergeOpenAPI(paths, schemas); err != nil {
+			return err
+		}
+	}
 	if !has(RolePortal) {
 		e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	}
