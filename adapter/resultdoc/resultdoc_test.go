@@ -315,19 +315,15 @@ func TestEmptyStatement(t *testing.T) {
 	containsAll(t, "empty", strings.Join(pdfText(t, out), ""), "За указанный период оборотов нет", "0,00 теңге / тенге")
 }
 
-// A statement of 1000 rows renders in well under a few seconds, barcodes included.
+// A statement of 1000 rows renders, barcodes included, and its barcodes give back the signed
+// XML (its speed is measured by BenchmarkRenderStatement1000, not asserted here).
 func TestThousandRowStatement(t *testing.T) {
-	if testing.Short() {
-		t.Skip("long")
-	}
 	doc := statement(1000)
 	signed := sign(t, doc)
-	start := time.Now()
 	out, err := Render(doc, signed, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	took := time.Since(start)
 	payloads, err := ExtractBarcodes(out)
 	if err != nil {
 		t.Fatal(err)
@@ -336,11 +332,7 @@ func TestThousandRowStatement(t *testing.T) {
 	if err != nil || !bytes.Equal(joined, signed) {
 		t.Fatalf("round trip: %v", err)
 	}
-	t.Logf("1000 rows: signed XML %d bytes, PDF %d bytes, %d barcodes, render %v, extract+join %v",
-		len(signed), len(out), len(payloads), took, time.Since(start)-took)
-	if took > 10*time.Second {
-		t.Errorf("render took %v", took)
-	}
+	t.Logf("1000 rows: signed XML %d bytes, PDF %d bytes, %d barcodes", len(signed), len(out), len(payloads))
 }
 
 func BenchmarkRenderStatement1000(b *testing.B) {
