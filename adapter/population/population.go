@@ -351,8 +351,9 @@ func (pop *Population) FindPowerOfAttorney(number, principalIIN, representativeI
 	return a, true
 }
 
-// Load writes every person and decision into st (movements are not in the store: see
-// Movements). Persons are written in IIN order, each followed by its decisions.
+// Load writes every person into st, in IIN order, each followed by its decisions and — when
+// the person has a SIK — its SIK registration and its pension-fund movements (one transaction
+// a person).
 func (pop *Population) Load(ctx context.Context, st store.Store) error {
 	for i := range pop.persons {
 		if err := ctx.Err(); err != nil {
@@ -366,6 +367,23 @@ func (pop *Population) Load(ctx context.Context, st store.Store) error {
 			if err := st.PutDecision(ctx, d); err != nil {
 				return err
 			}
+		}
+		if p.SIK == "" {
+			continue
+		}
+		// Service 9 issues duplicates from the SIK register; service 10 reads the movements.
+		if err := st.RegisterSIK(ctx, p.IIN, p.SIK, p.SIKRegistered); err != nil {
+			return err
+		}
+		ms := pop.movements(p)
+		rows := make([]store.Movement, 0, len(ms))
+		for _, m := range ms {
+			rows = append(rows, store.Movement{IIN: p.IIN, ReceiptDate: m.ReceiptDate, DispatchDate: m.DispatchDate, Number: m.Number,
+				DocumentDate: m.DocumentDate, KPP: m.KPP, Sender: m.Sender, RIN: m.RIN, Recipient: m.Recipient,
+				AmountTiyn: m.AmountTiyn, Status: m.Status, Period: m.Period})
+		}
+		if err := st.PutMovements(ctx, rows); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -620,8 +620,17 @@ func (s *Server) loadPeople(ctx context.Context) error {
 		seed = 1
 	}
 	pop := population.Generate(population.Options{Seed: seed, Size: max(size, 0), Reserved: reserved})
-	if err := pop.Load(ctx, s.Store); err != nil {
-		return fmt.Errorf("server: population: %w", err)
+	// Loaded once, like the fixtures: what the services did since (a SIK issued) survives.
+	loaded := false
+	if pop.Len() > 0 {
+		if _, err := s.Store.Person(ctx, pop.At(0).IIN); err == nil {
+			loaded = true
+		}
+	}
+	if !loaded {
+		if err := pop.Load(ctx, s.Store); err != nil {
+			return fmt.Errorf("server: population: %w", err)
+		}
 	}
 	s.Population = pop
 	s.cfg.gbdflDirectory = gbdfl.PopulationDirectory(pop, time.Time{}, extra...)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"testing"
+	"time"
 
 	"github.com/shepgate/shepgate/adapter/pki"
 	"github.com/shepgate/shepgate/adapter/tson"
@@ -109,37 +110,7 @@ func TestCONChannelWithFixtures(t *testing.T) {
 				}
 				return
 			}
-			var buf bytes.Buffer
-			w := multipart.NewWriter(&buf)
-			w.WriteField("kind", "IDENTITY_DOCUMENT")
-			w.WriteField("paperPresented", "true")
-			part, _ := w.CreateFormFile("file", "id.pdf")
-			part.Write([]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
-			w.Close()
-			if st := op.call(http.MethodPost, "/applications/"+app.ID+"/documents", buf.Bytes(), w.FormDataContentType(), nil); st/100 != 2 {
-				t.Fatalf("upload: %d", st)
-			}
-			var raw []byte
-			if st := op.call(http.MethodGet, "/applications/"+app.ID+"/document", nil, "", &raw); st != 200 {
-				t.Fatalf("document: %d %s", st, raw)
-			}
-			doc, err := xmlsafe.Parse(raw, xmlsafe.DefaultLimits)
-			if err != nil {
-				t.Fatal(err)
-			}
-			key, cert, _ := s.PKI.KeyPair(pki.NameOperator1)
-			if err := (&wssec.Signer{Key: key, Cert: cert}).SignElement(doc.Root()); err != nil {
-				t.Fatal(err)
-			}
-			signed, _ := doc.WriteToBytes()
-			if st := op.call(http.MethodPost, "/applications/"+app.ID+"/submit", signed, "application/xml", nil); st != http.StatusAccepted {
-				t.Fatalf("submit: %d", st)
-			}
-			var got tson.AppState
-			eventually(t, "ГЦВП's answer reaches the operator", func() bool {
-				op.call(http.MethodGet, "/applications/"+app.ID, nil, "", &got)
-				return got.Result != nil
-			})
+			got := op.submitWithScan(s, app.ID)
 			if got.Result.Kind != "STATEMENT" || got.Result.Rows == 0 || got.Status != tson.StatusAnswered {
 				t.Fatalf("result %+v, status %s", got.Result, got.Status)
 			}
@@ -160,4 +131,80 @@ func TestCONChannelWithFixtures(t *testing.T) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// TestCONStatementForPopulationPerson: a person of the synthetic population (no certificate of
+// their own) gets their statement at the ЦОН, from the movements the population loaded.
+func TestCONStatementForPopulationPerson(t *testing.T) {
+	s := start(t)
+	var person tson.Person
+	for p := range s.Population.All() {
+		if p.SIK != "" && p.DeathDate.IsZero() && len(s.Population.Movements(p.IIN, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))) > 0 {
+			person = tson.Person{IIN: p.IIN, LastName: p.NameKK.Last, FirstName: p.NameKK.First, MiddleName: p.NameKK.Middle}
+			break
+		}
+	}
+	if person.IIN == "" {
+		t.Fatal("the population has nobody with 2024 movements")
+	}
+	jar, _ := cookiejar.New(nil)
+	op := &operatorSession{t: t, base: s.URL, http: &http.Client{Jar: jar}}
+	var sess struct {
+		CSRFToken string `json:"csrfToken"`
+	}
+	if st := op.json(http.MethodPost, "/login", map[string]string{"login": tson.TestOperatorLogin, "password": tson.TestOperatorPassword}, &sess); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	op.csrf = sess.CSRFToken
+	var app tson.AppState
+	if st := op.json(http.MethodPost, "/applications", tson.NewApplication{Consumer: person, PeriodFrom: "2024-01-01", PeriodTo: "2024-12-31"}, &app); st != http.StatusCreated {
+		t.Fatalf("create: %d", st)
+	}
+	var ca tson.CheckAnswer
+	if st := op.call(http.MethodPost, "/applications/"+app.ID+"/checks/consumer", nil, "", &ca); st != 200 || ca.Check.Result != "PASSED" {
+		t.Fatalf("consumer check in ГБД ФЛ: %d %+v", st, ca.Check)
+	}
+	got := op.submitWithScan(s, app.ID)
+	if got.Result.Kind != "STATEMENT" || got.Result.Rows == 0 {
+		t.Fatalf("result %+v", got.Result)
+	}
+}
+
+// submitWithScan attaches a scan, signs the document with the operator's test key, submits it
+// and waits for ГЦВП's answer.
+func (o *operatorSession) submitWithScan(s *Server, id string) tson.AppState {
+	t := o.t
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("kind", "IDENTITY_DOCUMENT")
+	w.WriteField("paperPresented", "true")
+	part, _ := w.CreateFormFile("file", "id.pdf")
+	part.Write([]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
+	w.Close()
+	if st := o.call(http.MethodPost, "/applications/"+id+"/documents", buf.Bytes(), w.FormDataContentType(), nil); st/100 != 2 {
+		t.Fatalf("upload: %d", st)
+	}
+	var raw []byte
+	if st := o.call(http.MethodGet, "/applications/"+id+"/document", nil, "", &raw); st != 200 {
+		t.Fatalf("document: %d %s", st, raw)
+	}
+	doc, err := xmlsafe.Parse(raw, xmlsafe.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, cert, _ := s.PKI.KeyPair(pki.NameOperator1)
+	if err := (&wssec.Signer{Key: key, Cert: cert}).SignElement(doc.Root()); err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := doc.WriteToBytes()
+	if st := o.call(http.MethodPost, "/applications/"+id+"/submit", signed, "application/xml", nil); st != http.StatusAccepted {
+		t.Fatalf("submit: %d", st)
+	}
+	var got tson.AppState
+	eventually(t, "ГЦВП's answer reaches the operator", func() bool {
+		o.call(http.MethodGet, "/applications/"+id, nil, "", &got)
+		return got.Result != nil
+	})
+	return got
 }

@@ -39,6 +39,8 @@ type ServiceData interface {
 	// PutMovement inserts or replaces a transit-account movement (keyed by IIN, payment
 	// document number and date, sender's РИН, КПП and period).
 	PutMovement(ctx context.Context, m Movement) error
+	// PutMovements stores many movements in one transaction (a whole history at once).
+	PutMovements(ctx context.Context, ms []Movement) error
 	// Movements returns the IIN's movements received from from to to (both inclusive, by
 	// receipt date), sorted by receipt date, document date, КПП and number.
 	Movements(ctx context.Context, iin string, from, to time.Time) ([]Movement, error)
@@ -558,6 +560,34 @@ func (s *SQL) PutMovement(ctx context.Context, m Movement) error {
 		m.DocumentDate.Format(dateLayout), m.KPP, m.Sender, m.RIN, m.Recipient, m.AmountTiyn, m.Status, m.Period)
 	if err != nil {
 		return fmt.Errorf("store: put movement %s of %s: %w", m.Number, m.IIN, err)
+	}
+	return nil
+}
+
+// PutMovements implements ServiceData.
+func (s *SQL) PutMovements(ctx context.Context, ms []Movement) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: put movements: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO pension_movements (iin, receipt_date, dispatch_date, number, document_date, kpp, sender, rin,
+		 recipient, amount_tiyn, status, period) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		 ON CONFLICT (iin, number, document_date, rin, kpp, period) DO UPDATE SET receipt_date = excluded.receipt_date,
+		 dispatch_date = excluded.dispatch_date, sender = excluded.sender, recipient = excluded.recipient,
+		 amount_tiyn = excluded.amount_tiyn, status = excluded.status`)
+	if err != nil {
+		return fmt.Errorf("store: put movements: %w", err)
+	}
+	defer stmt.Close()
+	for _, m := range ms {
+		if _, err := stmt.ExecContext(ctx, m.IIN, m.ReceiptDate.Format(dateLayout), formatOptionalDate(m.DispatchDate), m.Number,
+			m.DocumentDate.Format(dateLayout), m.KPP, m.Sender, m.RIN, m.Recipient, m.AmountTiyn, m.Status, m.Period); err != nil {
+			return fmt.Errorf("store: put movement %s of %s: %w", m.Number, m.IIN, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: put movements: %w", err)
 	}
 	return nil
 }
