@@ -54,3 +54,20 @@ func TestOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIBodyLimitIsAProblem: a body over the limit on the JSON APIs is refused as
+// application/problem+json, like every other bad input there.
+func TestAPIBodyLimitIsAProblem(t *testing.T) {
+	s := start(t, func(c *Config) { c.Limits.MaxBytes = 64 << 10 })
+	big := strings.NewReader(strings.Repeat("x", 70<<10))
+	resp, err := http.Post(s.URL+"/api/v1/session", "application/json", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(string(body), `"code":"XML_TOO_LARGE"`) {
+		t.Fatalf("HTTP %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}

@@ -424,6 +424,16 @@ func (s *Server) setup(ctx context.Context) error {
 func (s *Server) handleError(err error, c echo.Context) {
 	hop, ok := s.hops[c.Request().URL.Path]
 	var he *echo.HTTPError
+	if !ok && !c.Response().Committed && errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge &&
+		strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		// The JSON APIs answer problem+json, even for what the body limit refused before them.
+		t := fault.TextOf(fault.XMLTooLarge)
+		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		_ = c.JSON(http.StatusRequestEntityTooLarge, portal.Problem{Type: "urn:shepgate:fault:" + string(fault.XMLTooLarge),
+			Title: t.EN, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body exceeds %d bytes", s.cfg.Limits.MaxBytes),
+			Code: string(fault.XMLTooLarge), TitleKK: t.KK, TitleRU: t.RU})
+		return
+	}
 	if !ok || c.Response().Committed || !errors.As(err, &he) {
 		s.echo.DefaultHTTPErrorHandler(err, c)
 		return
