@@ -10,9 +10,7 @@ import (
 
 	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
-	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/store"
-	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/generated/gcvp"
 	"github.com/shepgate/shepgate/wsdl"
 )
@@ -97,96 +95,53 @@ var _ = describe(
 // the flow with the ГЦВП-signed Refusal of action 4.
 func (s *InfoService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 	d := s.deps
-	// Until the signature is verified nothing of the document is used: a refusal at the first
-	// step names the request by the ШЭП messageId.
-	number, reqIIN := r.MessageID, ""
-	refuse := func(step Step, err error) (*Answer, error) {
-		if fault.TextOf(fault.CodeOf(err)).Class == fault.Server {
-			return nil, err // not the consumer's fault: try again later
-		}
-		return d.refuse(s.id, number, reqIIN, step, err)
-	}
-	var v *wssec.Verified
-	if err := d.run(ctx, r, StepSignature, func() (err error) {
-		v, err = d.Consumers.VerifyElement(r.Document)
-		return err
-	}); err != nil {
-		return refuse(StepSignature, err)
+	f := d.start(ctx, r, s.id)
+	v, ok := f.verify(StepSignature)
+	if !ok {
+		return f.end()
 	}
 	var req gcvp.InfoRequest
-	if err := d.run(ctx, r, StepRequest, func() error {
+	if !f.step(StepRequest, func() error {
 		if err := envelope.UnmarshalDocument(v.Element, &req, fault.SvcRequestInvalid); err != nil {
 			return err
 		}
-		if req.RequestNumber != "" {
-			number = req.RequestNumber
-		}
-		if req.Iin != nil {
-			reqIIN = string(*req.Iin)
-		}
-		switch {
-		case req.RequestNumber == "":
-			return fault.New(fault.SvcRequestInvalid, "requestNumber is required")
-		case req.ServiceId != s.id:
-			return fault.New(fault.SvcRequestInvalid, "the document is for service %q, the message for %q", req.ServiceId, s.id)
-		}
-		return iin.Validate(reqIIN)
-	}); err != nil {
-		return refuse(StepRequest, err)
+		return f.identify(req.RequestNumber, req.Iin, req.ServiceId)
+	}) || !f.certStatus(StepCertStatus, v) || !f.binding(StepIINBinding, v) {
+		return f.end()
 	}
-	if d.Status != nil {
-		if err := d.run(ctx, r, StepCertStatus, func() error {
-			_, err := d.Status.CheckChain(ctx, v.Chain)
-			return err
-		}); err != nil {
-			return refuse(StepCertStatus, err)
-		}
-	}
-	if err := d.run(ctx, r, StepIINBinding, func() error {
-		if certIIN, ok := iin.FromCertificate(v.Cert); !ok || certIIN != reqIIN {
-			return fault.New(fault.CertIINMismatch, "certificate IIN %q, request IIN %q", certIIN, reqIIN)
-		}
-		return nil
-	}); err != nil {
-		return refuse(StepIINBinding, err)
-	}
+	// Action 8: the IIN in ГЦВП's system; 9: the SIK; 10: the information on the payment.
 	var p store.Person
-	if err := d.run(ctx, r, StepFindIIN, func() (err error) {
-		p, err = d.Store.Person(ctx, reqIIN)
+	var dec store.Decision
+	if !f.step(StepFindIIN, func() (err error) {
+		p, err = d.Store.Person(ctx, f.iin)
 		if errors.Is(err, store.ErrNotFound) {
-			return fault.New(fault.SvcIINNotFound, "IIN %s", reqIIN)
+			return fault.New(fault.SvcIINNotFound, "IIN %s", f.iin)
 		}
 		return err
-	}); err != nil {
-		return refuse(StepFindIIN, err)
-	}
-	if err := d.run(ctx, r, StepFindSIK, func() error {
+	}) || !f.step(StepFindSIK, func() error {
 		if p.SIK == "" {
-			return fault.New(fault.SvcSIKNotRegistered, "IIN %s", reqIIN)
+			return fault.New(fault.SvcSIKNotRegistered, "IIN %s", f.iin)
 		}
 		return nil
-	}); err != nil {
-		return refuse(StepFindSIK, err)
-	}
-	var dec store.Decision
-	if err := d.run(ctx, r, StepFindInfo, func() (err error) {
-		dec, err = d.Store.Decision(ctx, reqIIN, string(s.kind))
+	}) || !f.step(StepFindInfo, func() (err error) {
+		dec, err = d.Store.Decision(ctx, f.iin, string(s.kind))
 		if errors.Is(err, store.ErrNotFound) {
-			return fault.New(fault.SvcNoPaymentInfo, "IIN %s, %s", reqIIN, s.kind)
+			return fault.New(fault.SvcNoPaymentInfo, "IIN %s, %s", f.iin, s.kind)
 		}
 		return err
-	}); err != nil {
-		return refuse(StepFindInfo, err)
+	}) {
+		return f.end()
 	}
+	// Action 11: the answer by the approved form, signed by ГЦВП.
 	var el *etree.Element
-	if err := d.run(ctx, r, StepAnswer, func() (err error) {
-		el, err = d.sign(s.response(number, reqIIN, p, dec))
+	if !f.step(StepAnswer, func() (err error) {
+		el, err = d.sign(s.response(f.number, f.iin, p, dec))
 		return err
-	}); err != nil {
-		return nil, err
+	}) {
+		return f.end()
 	}
-	d.logger().Info("service answered", "service", s.id, "request", number, "outcome", dec.Outcome)
-	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage, RequestNumber: number, IIN: reqIIN}, nil
+	d.logger().Info("service answered", "service", s.id, "request", f.number, "outcome", dec.Outcome)
+	return f.answered(el), nil
 }
 
 // response is the answer of action 11, by the approved form.

@@ -14,9 +14,7 @@ import (
 
 	"github.com/shepgate/shepgate/adapter/envelope"
 	"github.com/shepgate/shepgate/adapter/fault"
-	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/store"
-	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/generated/gcvp"
 	"github.com/shepgate/shepgate/wsdl"
 )
@@ -97,114 +95,77 @@ func (s *SikIssueService) ID() string { return wsdl.ServiceSikIssue }
 func (s *SikIssueService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 	d := s.deps
 	id := s.ID()
-	number, reqIIN := r.MessageID, ""
-	refuse := func(step Step, err error) (*Answer, error) {
-		if fault.TextOf(fault.CodeOf(err)).Class == fault.Server {
-			return nil, err
-		}
-		return d.refuse(id, number, reqIIN, step, err)
-	}
 	st := d.Store
-	var v *wssec.Verified
-	if err := d.run(ctx, r, StepSikSignature, func() (err error) {
-		v, err = d.Consumers.VerifyElement(r.Document)
-		return err
-	}); err != nil {
-		return refuse(StepSikSignature, err)
+	f := d.start(ctx, r, id)
+	v, ok := f.verify(StepSikSignature)
+	if !ok {
+		return f.end()
 	}
 	var req gcvp.SikRequest
-	if err := d.run(ctx, r, StepSikRequest, func() error {
+	if !f.step(StepSikRequest, func() error {
 		if err := envelope.UnmarshalDocument(v.Element, &req, fault.SvcRequestInvalid); err != nil {
 			return err
 		}
-		if req.RequestNumber != "" {
-			number = req.RequestNumber
-		}
-		if req.Iin != nil {
-			reqIIN = string(*req.Iin)
-		}
-		switch {
-		case req.RequestNumber == "":
-			return fault.New(fault.SvcRequestInvalid, "requestNumber is required")
-		case req.ServiceId != id:
-			return fault.New(fault.SvcRequestInvalid, "the document is for service %q, the message for %q", req.ServiceId, id)
-		}
-		return iin.Validate(reqIIN)
-	}); err != nil {
-		return refuse(StepSikRequest, err)
-	}
-	if d.Status != nil {
-		if err := d.run(ctx, r, StepSikCertStatus, func() error {
-			_, err := d.Status.CheckChain(ctx, v.Chain)
-			return err
-		}); err != nil {
-			return refuse(StepSikCertStatus, err)
-		}
-	}
-	if err := d.run(ctx, r, StepSikIINBinding, func() error {
-		if certIIN, ok := iin.FromCertificate(v.Cert); !ok || certIIN != reqIIN {
-			return fault.New(fault.CertIINMismatch, "certificate IIN %q, request IIN %q", certIIN, reqIIN)
-		}
-		return nil
-	}); err != nil {
-		return refuse(StepSikIINBinding, err)
+		return f.identify(req.RequestNumber, req.Iin, req.ServiceId)
+	}) || !f.certStatus(StepSikCertStatus, v) || !f.binding(StepSikIINBinding, v) {
+		return f.end()
 	}
 	var p store.Person
 	var prev store.SIKCertificate
 	replay := false
-	if err := d.run(ctx, r, StepSikFindPerson, func() (err error) {
-		p, err = st.Person(ctx, reqIIN)
+	if !f.step(StepSikFindPerson, func() (err error) {
+		p, err = st.Person(ctx, f.iin)
 		if errors.Is(err, store.ErrNotFound) {
-			return fault.New(fault.SvcIINNotFound, "IIN %s", reqIIN)
+			return fault.New(fault.SvcIINNotFound, "IIN %s", f.iin)
 		}
 		if err != nil {
 			return fmt.Errorf("services: find person: %w", err)
 		}
-		prev, err = st.SIKCertificate(ctx, number)
+		prev, err = st.SIKCertificate(ctx, f.number)
 		switch {
-		case err == nil && prev.IIN != reqIIN:
-			return fault.New(fault.SvcRequestNumberReused, "request %s was for another IIN", number)
+		case err == nil && prev.IIN != f.iin:
+			return fault.New(fault.SvcRequestNumberReused, "request %s was for another IIN", f.number)
 		case err == nil:
 			replay = true
 		case !errors.Is(err, store.ErrNotFound):
 			return fmt.Errorf("services: find earlier certificate: %w", err)
 		}
 		return nil
-	}); err != nil {
-		return refuse(StepSikFindPerson, err)
+	}) {
+		return f.end()
 	}
 	issueStep := StepSikAssign
 	if (replay && prev.Duplicate) || (!replay && (p.SIK != "" || bool(flag(req.Duplicate)))) {
 		issueStep = StepSikDuplicate
 	}
 	var c store.SIKCertificate
-	if err := d.run(ctx, r, issueStep, func() (err error) {
-		c, err = st.IssueSIK(ctx, store.SIKIssue{RequestNumber: number, IIN: reqIIN, Duplicate: bool(flag(req.Duplicate)),
-			NewSIK: func(attempt int) string { return GenerateSIK(reqIIN, attempt) }, At: d.now().In(kzZone),
+	if !f.step(issueStep, func() (err error) {
+		c, err = st.IssueSIK(ctx, store.SIKIssue{RequestNumber: f.number, IIN: f.iin, Duplicate: bool(flag(req.Duplicate)),
+			NewSIK: func(attempt int) string { return GenerateSIK(f.iin, attempt) }, At: d.now().In(kzZone),
 			SignerCert: fingerprint(v.Cert)})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return fault.New(fault.SvcIINNotFound, "IIN %s", reqIIN)
+			return fault.New(fault.SvcIINNotFound, "IIN %s", f.iin)
 		case errors.Is(err, store.ErrNoSIK):
-			return fault.New(fault.SvcSIKNotRegistered, "a duplicate was asked for IIN %s, which has no SIK", reqIIN)
+			return fault.New(fault.SvcSIKNotRegistered, "a duplicate was asked for IIN %s, which has no SIK", f.iin)
 		case errors.Is(err, store.ErrConflict):
-			return fault.Wrap(fault.SvcRequestNumberReused, err, "request %s", number)
+			return fault.Wrap(fault.SvcRequestNumberReused, err, "request %s", f.number)
 		case err != nil:
 			return fmt.Errorf("services: issue SIK certificate: %w", err)
 		}
 		return nil
-	}); err != nil {
-		return refuse(issueStep, err)
+	}) {
+		return f.end()
 	}
 	var el *etree.Element
-	if err := d.run(ctx, r, StepSikAnswer, func() (err error) {
+	if !f.step(StepSikAnswer, func() (err error) {
 		el, err = d.sign(sikResponse(id, c))
 		return err
-	}); err != nil {
-		return nil, err
+	}) {
+		return f.end()
 	}
-	d.logger().Info("service answered", "service", id, "request", number, "certificate", c.Number, "duplicate", c.Duplicate, "replay", replay)
-	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage}, nil
+	d.logger().Info("service answered", "service", id, "request", f.number, "certificate", c.Number, "duplicate", c.Duplicate, "replay", replay)
+	return f.answered(el), nil
 }
 
 // sikResponse is the certificate of action 8 by the approved form (App. 4 of regulation 9).

@@ -16,7 +16,6 @@ import (
 	"github.com/shepgate/shepgate/adapter/fault"
 	"github.com/shepgate/shepgate/adapter/iin"
 	"github.com/shepgate/shepgate/adapter/store"
-	"github.com/shepgate/shepgate/adapter/wssec"
 	"github.com/shepgate/shepgate/generated/gcvp"
 	"github.com/shepgate/shepgate/wsdl"
 )
@@ -134,140 +133,97 @@ var (
 func (s *PensionFundStatementService) Handle(ctx context.Context, r *Request) (*Answer, error) {
 	d := s.deps
 	id := s.ID()
-	number, reqIIN := r.MessageID, ""
-	refuse := func(step Step, err error) (*Answer, error) {
-		if fault.TextOf(fault.CodeOf(err)).Class == fault.Server {
-			return nil, err
-		}
-		return d.refuse(id, number, reqIIN, step, err)
-	}
 	st := d.Store
-	var v *wssec.Verified
-	if err := d.run(ctx, r, StepStmtSignature, func() (err error) {
-		v, err = d.Consumers.VerifyElement(r.Document)
-		return err
-	}); err != nil {
-		return refuse(StepStmtSignature, err)
+	f := d.start(ctx, r, id)
+	v, ok := f.verify(StepStmtSignature)
+	if !ok {
+		return f.end()
 	}
 	var req gcvp.StatementRequest
 	var from, to time.Time
-	if err := d.run(ctx, r, StepStmtRequest, func() (err error) {
+	if !f.step(StepStmtRequest, func() (err error) {
 		if err := envelope.UnmarshalDocument(v.Element, &req, fault.SvcRequestInvalid); err != nil {
 			return err
 		}
-		if req.RequestNumber != "" {
-			number = req.RequestNumber
+		if err := f.identify(req.RequestNumber, req.Iin, req.ServiceId); err != nil {
+			return err
 		}
-		if req.Iin != nil {
-			reqIIN = string(*req.Iin)
-		}
-		from, to, err = s.checkRequest(&req, reqIIN)
+		from, to, err = s.checkRequest(&req, f.iin)
 		return err
-	}); err != nil {
-		return refuse(StepStmtRequest, err)
+	}) {
+		return f.end()
 	}
 	con := *req.Channel == gcvp.ChannelCON
 	steps := portalSteps
 	if con {
 		steps = conSteps
 	}
-	if d.Status != nil {
-		if err := d.run(ctx, r, steps.certStatus, func() error {
-			_, err := d.Status.CheckChain(ctx, v.Chain)
-			return err
-		}); err != nil {
-			return refuse(steps.certStatus, err)
-		}
+	if !f.certStatus(steps.certStatus, v) {
+		return f.end()
 	}
 	signerIIN, _ := iin.FromCertificate(v.Cert)
 	if con {
-		if err := d.run(ctx, r, StepStmtCONOperator, func() error {
-			return checkOperator(ctx, st, req.OperatorId, v.Cert)
-		}); err != nil {
-			return refuse(StepStmtCONOperator, err)
+		if !f.step(StepStmtCONOperator, func() error { return checkOperator(ctx, st, req.OperatorId, v.Cert) }) {
+			return f.end()
 		}
-	} else {
-		if err := d.run(ctx, r, StepStmtPortalIINBinding, func() error {
-			if signerIIN != reqIIN {
-				return fault.New(fault.CertIINMismatch, "certificate IIN %q, request IIN %q", signerIIN, reqIIN)
-			}
-			return nil
-		}); err != nil {
-			return refuse(StepStmtPortalIINBinding, err)
-		}
+	} else if !f.binding(StepStmtPortalIINBinding, v) {
+		return f.end()
 	}
 	var rec store.StatementRecord
-	if err := d.run(ctx, r, steps.register, func() (err error) {
-		rec, err = st.RecordStatementRequest(ctx, statementRecord(&req, reqIIN, from, to, signerIIN, fingerprint(v.Cert), d.now()))
+	var p store.Person
+	var ms []store.Movement
+	if !f.step(steps.register, func() (err error) {
+		rec, err = st.RecordStatementRequest(ctx, statementRecord(&req, f.iin, from, to, signerIIN, fingerprint(v.Cert), d.now()))
 		if errors.Is(err, store.ErrConflict) {
-			return fault.Wrap(fault.SvcRequestNumberReused, err, "request %s", number)
+			return fault.Wrap(fault.SvcRequestNumberReused, err, "request %s", f.number)
 		}
 		if err != nil {
 			return fmt.Errorf("services: register statement request: %w", err)
 		}
 		return nil
-	}); err != nil {
-		return refuse(steps.register, err)
-	}
-	var p store.Person
-	if err := d.run(ctx, r, steps.findIIN, func() (err error) {
-		p, err = st.Person(ctx, reqIIN)
+	}) || !f.step(steps.findIIN, func() (err error) {
+		p, err = st.Person(ctx, f.iin)
 		if errors.Is(err, store.ErrNotFound) {
-			return fault.New(fault.SvcIINNotFound, "IIN %s", reqIIN)
+			return fault.New(fault.SvcIINNotFound, "IIN %s", f.iin)
 		}
 		if err != nil {
 			return fmt.Errorf("services: find IIN: %w", err)
 		}
 		return nil
-	}); err != nil {
-		return refuse(steps.findIIN, err)
-	}
-	if err := d.run(ctx, r, steps.findSIK, func() error {
+	}) || !f.step(steps.findSIK, func() error {
 		if p.SIK == "" {
-			return fault.New(fault.SvcSIKNotRegistered, "IIN %s", reqIIN)
+			return fault.New(fault.SvcSIKNotRegistered, "IIN %s", f.iin)
 		}
 		return nil
-	}); err != nil {
-		return refuse(steps.findSIK, err)
-	}
-	var ms []store.Movement
-	if err := d.run(ctx, r, steps.movements, func() (err error) {
-		ms, err = st.Movements(ctx, reqIIN, from, to)
+	}) || !f.step(steps.movements, func() (err error) {
+		ms, err = st.Movements(ctx, f.iin, from, to)
 		if err != nil {
 			return fmt.Errorf("services: find movements: %w", err)
 		}
 		if len(ms) == 0 {
-			return fault.New(fault.SvcNoMovements, "IIN %s, %s..%s", reqIIN, from.Format(time.DateOnly), to.Format(time.DateOnly))
+			return fault.New(fault.SvcNoMovements, "IIN %s, %s..%s", f.iin, from.Format(time.DateOnly), to.Format(time.DateOnly))
 		}
 		return nil
-	}); err != nil {
-		return refuse(steps.movements, err)
+	}) {
+		return f.end()
 	}
 	var el *etree.Element
-	if err := d.run(ctx, r, steps.answer, func() (err error) {
-		el, err = d.sign(statementResponse(id, number, rec.DocumentNumber, p, from, to, ms, d.now()))
+	if !f.step(steps.answer, func() (err error) {
+		el, err = d.sign(statementResponse(id, f.number, rec.DocumentNumber, p, from, to, ms, d.now()))
 		return err
-	}); err != nil {
-		return nil, err
+	}) {
+		return f.end()
 	}
-	d.logger().Info("service answered", "service", id, "request", number, "channel", *req.Channel,
+	d.logger().Info("service answered", "service", id, "request", f.number, "channel", *req.Channel,
 		"document", rec.DocumentNumber, "rows", len(ms))
-	return &Answer{Document: el, StatusCode: StatusOK, StatusMessage: StatusOKMessage}, nil
+	return f.answered(el), nil
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// checkRequest checks the verified request and returns its period.
+// checkRequest checks the rest of the verified request (after flow.identify) and returns its
+// period.
 func (s *PensionFundStatementService) checkRequest(req *gcvp.StatementRequest, reqIIN string) (from, to time.Time, err error) {
-	switch {
-	case req.RequestNumber == "":
-		return from, to, fault.New(fault.SvcRequestInvalid, "requestNumber is required")
-	case req.ServiceId != s.ID():
-		return from, to, fault.New(fault.SvcRequestInvalid, "the document is for service %q, the message for %q", req.ServiceId, s.ID())
-	}
-	if err := iin.Validate(reqIIN); err != nil {
-		return from, to, err
-	}
 	if req.Channel == nil || (*req.Channel != gcvp.ChannelPORTAL && *req.Channel != gcvp.ChannelCON) {
 		return from, to, fault.New(fault.SvcRequestInvalid, "channel must be PORTAL or CON")
 	}
