@@ -47,7 +47,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -195,43 +194,20 @@ type exchange struct {
 }
 
 func (m *ENIS) handleSync(c echo.Context) error {
-	ctx := c.Request().Context()
-	raw, err := channel.ReadBody(c.Request().Body, m.opts.Hop.MaxBytes())
-	if f, ok := m.opts.Scenarios.Fault(); ok {
-		if m.opts.Scenarios.Inject(c.Response(), c.Request(), f) {
-			return nil
-		}
-		if f.Kind == scenario.KindSOAPFault {
-			return m.refuse(c, fault.New(fault.Code(f.Code), "%s", f.Detail), "")
-		}
-	}
-	if err != nil {
-		return m.refuse(c, err, "")
-	}
-	x, err := m.receive(ctx, raw)
-	if err != nil {
-		return m.refuse(c, err, x.session)
-	}
-	sc, _ := m.opts.Scenarios.Get(x.req.Number)
-	if sc.Fault != nil {
-		if m.opts.Scenarios.Inject(c.Response(), c.Request(), *sc.Fault) {
-			return nil
-		}
-		if sc.Fault.Kind == scenario.KindSOAPFault {
-			return m.refuse(c, fault.New(fault.Code(sc.Fault.Code), "%s", sc.Fault.Detail), x.session)
-		}
-	}
-	out, found, err := m.answer(ctx, x, sc)
-	if err != nil {
-		return m.refuse(c, err, x.session)
-	}
-	m.log.Info("request answered", "session", x.session, "messageId", x.info.MessageId, "found", found, "outcome", sc.Outcome)
-	return c.Blob(http.StatusOK, channel.ContentType, out)
-}
-
-func (m *ENIS) refuse(c echo.Context, err error, session string) error {
-	m.log.Info("request refused", "session", session, "code", fault.CodeOf(err), "err", err)
-	return c.Blob(http.StatusInternalServerError, channel.ContentType, m.opts.Hop.FaultEnvelope(err, session))
+	var x exchange
+	return scenario.SOAP{Registry: m.opts.Scenarios, Hop: m.opts.Hop, Log: m.log}.Serve(c,
+		func(ctx context.Context, raw []byte) (string, string, error) {
+			var err error
+			x, err = m.receive(ctx, raw)
+			return x.req.Number, x.session, err
+		},
+		func(ctx context.Context, sc scenario.Scenario) ([]byte, error) {
+			out, found, err := m.answer(ctx, x, sc)
+			if err == nil {
+				m.log.Info("request answered", "session", x.session, "messageId", x.info.MessageId, "found", found, "outcome", sc.Outcome)
+			}
+			return out, err
+		})
 }
 
 func (m *ENIS) now() time.Time {

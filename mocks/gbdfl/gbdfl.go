@@ -61,7 +61,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -228,43 +227,20 @@ type exchange struct {
 }
 
 func (g *GBDFL) handleSync(c echo.Context) error {
-	ctx := c.Request().Context()
-	raw, err := channel.ReadBody(c.Request().Body, g.opts.Hop.MaxBytes())
-	if f, ok := g.opts.Scenarios.Fault(); ok {
-		if g.opts.Scenarios.Inject(c.Response(), c.Request(), f) {
-			return nil
-		}
-		if f.Kind == scenario.KindSOAPFault {
-			return g.refuse(c, fault.New(fault.Code(f.Code), "%s", f.Detail), "")
-		}
-	}
-	if err != nil {
-		return g.refuse(c, err, "")
-	}
-	x, err := g.receive(ctx, raw)
-	if err != nil {
-		return g.refuse(c, err, x.session)
-	}
-	sc, _ := g.opts.Scenarios.Get(x.req.Iin)
-	if sc.Fault != nil {
-		if g.opts.Scenarios.Inject(c.Response(), c.Request(), *sc.Fault) {
-			return nil
-		}
-		if sc.Fault.Kind == scenario.KindSOAPFault {
-			return g.refuse(c, fault.New(fault.Code(sc.Fault.Code), "%s", sc.Fault.Detail), x.session)
-		}
-	}
-	out, result, err := g.answer(ctx, x, sc)
-	if err != nil {
-		return g.refuse(c, err, x.session)
-	}
-	g.log.Info("request answered", "session", x.session, "messageId", x.info.MessageId, "result", result, "outcome", sc.Outcome)
-	return c.Blob(http.StatusOK, channel.ContentType, out)
-}
-
-func (g *GBDFL) refuse(c echo.Context, err error, session string) error {
-	g.log.Info("request refused", "session", session, "code", fault.CodeOf(err), "err", err)
-	return c.Blob(http.StatusInternalServerError, channel.ContentType, g.opts.Hop.FaultEnvelope(err, session))
+	var x exchange
+	return scenario.SOAP{Registry: g.opts.Scenarios, Hop: g.opts.Hop, Log: g.log}.Serve(c,
+		func(ctx context.Context, raw []byte) (string, string, error) {
+			var err error
+			x, err = g.receive(ctx, raw)
+			return x.req.Iin, x.session, err
+		},
+		func(ctx context.Context, sc scenario.Scenario) ([]byte, error) {
+			out, result, err := g.answer(ctx, x, sc)
+			if err == nil {
+				g.log.Info("request answered", "session", x.session, "messageId", x.info.MessageId, "result", result, "outcome", sc.Outcome)
+			}
+			return out, err
+		})
 }
 
 // receive authenticates the envelope and reads the ГБД ФЛ request.
