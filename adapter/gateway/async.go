@@ -322,7 +322,7 @@ func (g *Gateway) push(ctx context.Context, q store.QueuedMessage) {
 	err := g.deliver(ctx, q, recipient)
 	state, next, lastErr := store.StateDelivered, time.Time{}, ""
 	if err != nil {
-		lastErr = err.Error()
+		lastErr = string(fault.CodeOf(err)) // the whole error is in the log; the sender sees the code only
 		code := fault.CodeOf(err)
 		switch {
 		case fault.TextOf(code).Class == fault.Client && code != fault.Internal:

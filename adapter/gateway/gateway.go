@@ -182,7 +182,7 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 		return nil, fault.Wrap(fault.RouteBadAnswer, fault.New(fault.CertSenderMismatch, "answer for %q is signed by %q, not by the provider", route.ServiceID, ans.Cert.Subject.CommonName), "provider")
 	}
 	if err != nil {
-		return nil, err // the provider's fault (its code is kept) or an unreachable provider
+		return nil, g.fromProvider(route.ServiceID, session, err)
 	}
 	resp, err := envelope.ReadSyncResponse(ans.Body, g.hop.Limits)
 	if err != nil {
@@ -196,6 +196,19 @@ func (g *Gateway) process(ctx context.Context, raw []byte, session string) ([]by
 	g.log.Info("sync relayed", "session", session, "sender", sender.ID,
 		"service", route.ServiceID, "messageId", req.Info.MessageId, "status", resp.Info.Status.Code)
 	return g.hop.Sign(rdoc)
+}
+
+// fromProvider is what the sender is told of a failed call to a provider: the provider's own
+// fault as it is (its code and detail are the provider's answer), but for an unreachable or
+// garbled provider only the code and the service — the provider's address and the transport's
+// error stay in the gateway's log.
+func (g *Gateway) fromProvider(serviceID, session string, err error) error {
+	code := fault.CodeOf(err)
+	if code != fault.RouteUnavailable && code != fault.RouteBadAnswer {
+		return err
+	}
+	g.log.Warn("provider failed", "service", serviceID, "session", session, "code", code, "err", err)
+	return fault.New(code, "the provider of %s", serviceID)
 }
 
 // authenticate checks a sender's id and password and that the envelope's signer is one of its

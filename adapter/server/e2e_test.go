@@ -331,3 +331,20 @@ func TestWSDLServed(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderFailureHidesTopology: when the provider cannot be reached or answers garbage, the
+// sender learns the code and the service, never the provider's address or the transport error.
+func TestProviderFailureHidesTopology(t *testing.T) {
+	s := start(t, func(c *Config) { c.Roles = []string{RoleNUC, RoleGateway, RolePortal} }) // no ГЦВП
+	status, raw := post(t, s.URL+"/shep/sync", s.sign(t, s.build(t, message{serviceID: wsdl.ServiceBasicPensionInfo, iin: "880512310210", consumer: pki.NameConsumerGood}), pki.NamePortal))
+	if status != http.StatusInternalServerError {
+		t.Fatalf("HTTP %d", status)
+	}
+	f := s.readFault(t, raw, pki.NameGateway)
+	if c := f.Code(); c != fault.RouteBadAnswer && c != fault.RouteUnavailable {
+		t.Fatalf("fault %s", c)
+	}
+	if strings.Contains(string(raw), "/gcvp/") || strings.Contains(f.Info.ErrorData, "127.0.0.1") || !strings.Contains(f.Info.ErrorData, wsdl.ServiceBasicPensionInfo) {
+		t.Fatalf("the fault tells too much or too little: %q", f.Info.ErrorData)
+	}
+}
