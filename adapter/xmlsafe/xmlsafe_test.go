@@ -178,3 +178,30 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseTreeIsIndependent checks that the nodes Parse allocates in blocks do not share
+// storage: growing one element's attributes or children leaves its neighbours alone.
+func TestParseTreeIsIndependent(t *testing.T) {
+	const in = `<a><b x="1" y="2"/><c z="3">t</c><d/></a>`
+	doc, err := Parse([]byte(in), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids := doc.Root().ChildElements()
+	b, c, d := kids[0], kids[1], kids[2]
+	b.CreateAttr("w", "4")
+	b.CreateElement("e").CreateText("u")
+	c.CreateText("v")
+	c.CreateAttr("q", "5")
+	d.CreateAttr("r", "6")
+	doc.Root().CreateComment("end")
+	b.RemoveAttr("x")
+	c.RemoveChildAt(0)
+	out, err := doc.WriteToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<a><b y="2" w="4"><e>u</e></b><c z="3" q="5">v</c><d r="6"/><!--end--></a>`; out != want {
+		t.Fatalf("after edits:\n got %s\nwant %s", out, want)
+	}
+}
