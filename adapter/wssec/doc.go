@@ -31,13 +31,13 @@
 // parse, verify, chain check), next to the naive goxmldsig+etree figures of the corpus
 // README:
 //
-//	ops/s    sign (naive)   verify (naive)   parse alone   allocs/op sign|verify
-//	small     860   (764)    6 600  (3 424)     8 600          727 | 750
-//	medium    304   (139)      507    (152)       446       22 416 | 20 357
-//	large      19     (8)       23      (8)        25      438 534 | 396 570
+//	ops/s    sign (naive)   verify (naive)   parse alone (xmlsafe's own scanner)
+//	small     730   (764)   10 700  (3 424)    45 000
+//	medium    455   (139)    1 430    (152)     1 900
+//	large      53     (8)       71      (8)        95
 //
-// Small signing is bound by Go's RSA-2048 private-key operation (~1.1 ms). Everywhere
-// else xmlsafe.Parse (encoding/xml plus building the etree tree) is 80-90% of the time;
-// canonicalization and digest of the 1 MB body take about 5 ms. A faster parser is the
-// next lever, not this package.
+// (Apache Santuario, same corpus: sign 780 / 410 / 30, verify 10 500 / 1 020 / 50.) Small
+// signing is bound by Go's RSA-2048 private-key operation (~1.1 ms). Parsing was 80-90% of the
+// time with encoding/xml; xmlsafe now scans the bytes itself (4-6x faster, a few dozen
+// allocations), and canonicalization with the digest of a 1 MB body takes about 5 ms.
 package wssec
